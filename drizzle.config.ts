@@ -1,0 +1,9 @@
+// drizzle-kit settings: SQLite schema in db/schema.ts, SQL migrations committed under db/migrations.
+import { defineConfig } from 'drizzle-kit'
+
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: './db/schema.ts',
+  out: './db/migrations',
+  dbCredentials: { url: process.env.DATABASE_URL ?? './data/rapport.db' }
+})

@@ -1,0 +1,100 @@
+// buildApp(config): the whole Fastify application — errors, docs, db, auth, limits, routes, in that order.
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify'
+import cors from '@fastify/cors'
+import AjvCompiler from '@fastify/ajv-compiler'
+import sjson from 'secure-json-parse'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import { Errors, sendError } from './errors.ts'
+import { addSchemas, ErrorResponse } from './schemas/common.ts'
+import { AuthResponse, LoginBody, Me, RegisterBody, Stats, User, UserPatch } from './schemas/users.ts'
+import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './schemas/api-keys.ts'
+import dbPlugin from './plugins/db.ts'
+import repositoriesPlugin from './plugins/repositories.ts'
+import authPlugin from './plugins/auth.ts'
+import guardPlugin from './plugins/guard.ts'
+import docsPlugin from './plugins/docs.ts'
+import healthRoutes from './routes/health.ts'
+import authRoutes from './routes/web/auth.ts'
+import apiKeyRoutes from './routes/web/api-keys.ts'
+import adminRoutes from './routes/web/admin.ts'
+
+export const REDACTED_HEADERS = ['authorization', 'x-api-key', 'x-llm-api-key', 'x-llm-eval-api-key', 'x-llm-response-api-key', 'x-llm-summarization-api-key']
+
+/**
+ * Validators: query strings, params and headers are coerced from strings; JSON bodies are not,
+ * so a body must carry real integers and booleans. Unknown body fields are ignored.
+ */
+function buildValidatorFactory () {
+  const pool = AjvCompiler()
+  return (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => {
+    const coercing = pool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: 'array' } } as never)
+    const strict = pool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as never)
+    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route as never) : coercing(route as never))
+  }
+}
+
+export interface BuildOptions {
+  /** Extra Fastify factory options (tests pass logger settings). */
+  fastify?: FastifyServerOptions
+}
+
+/** Builds the application; tests, the OpenAPI emitter and production all use it. */
+export async function buildApp (config: Config, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`).concat(['req.headers["x-llm-*"]']), censor: '[redacted]' }
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    ajv: { customOptions: { removeAdditional: true, useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() as never } },
+    frameworkErrors: (err, req, reply) => sendError(req, reply, err as FastifyError),
+    ...options.fastify
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // errors
+  app.setErrorHandler((err: FastifyError, req, reply) => sendError(req, reply, err))
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    // The SDKs send Content-Type: application/json on body-less requests: an empty body is no body.
+    const text = (body as string).trim()
+    if (text === '') return done(null, undefined)
+    try {
+      done(null, sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }))
+    } catch (err) {
+      done(new Errors.MalformedJson((err as Error).message.replace(/ in JSON at position.*/, '')), undefined)
+    }
+  })
+  // Routes whose body has only optional fields accept a missing body as {}.
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined || req.body === null) req.body = {}
+  })
+
+  await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false })
+
+  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody])
+
+  // docs → db → repositories → auth → rate limits → routes
+  await app.register(docsPlugin)
+  await app.register(dbPlugin, { databaseUrl: config.databaseUrl })
+  await app.register(repositoriesPlugin)
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
+  await app.register(guardPlugin, { limits: config.rateLimits })
+
+  app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {
+    sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${req.url.split('?')[0]} not found`))
+  })
+
+  await app.register(healthRoutes)
+  await app.register(async (api) => {
+    await api.register(authRoutes, { adminEmails: config.adminEmails })
+    await api.register(apiKeyRoutes)
+    await api.register(adminRoutes)
+  }, { prefix: '/api/v1' })
+
+  return app
+}
+
+export type RapportApp = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,73 @@
+// Authentication: JWT for the web API, X-API-Key for the SDK API, checked against the live user record.
+import fp from 'fastify-plugin'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyRequest } from 'fastify'
+import { Errors } from '../errors.ts'
+import { API_KEY_PATTERN } from '../security.ts'
+import type { Role } from '../repositories/users-repository.ts'
+
+export interface AuthUser { id: string, role: Role }
+export interface AuthApiKey { keyId: string, userId: string }
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: { sub: string, role: Role }
+    user: AuthUser
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Verifies the Bearer JWT and the live user record; sets request.user. Throws 401. */
+    verifyJwt: (request: FastifyRequest) => Promise<void>
+    /** Verifies X-API-Key; sets request.apiKey. Throws 401. */
+    verifyApiKey: (request: FastifyRequest) => Promise<void>
+    /** Signs a token for a user. */
+    signToken: (user: AuthUser) => string
+  }
+  interface FastifyRequest {
+    apiKey: AuthApiKey | null
+  }
+}
+
+/** Registers @fastify/jwt and the two verifiers. Needs the repositories plugin. */
+export default fp(async function authPlugin (app, opts: { secret: string, expiresIn: string }) {
+  await app.register(fastifyJwt, {
+    secret: opts.secret,
+    sign: { expiresIn: opts.expiresIn },
+    formatUser: (payload) => ({ id: payload.sub, role: payload.role })
+  })
+
+  app.decorateRequest('apiKey', null)
+
+  app.decorate('signToken', (user: AuthUser) => app.jwt.sign({ sub: user.id, role: user.role }))
+
+  app.decorate('verifyJwt', async (request: FastifyRequest) => {
+    await request.jwtVerify()
+    // The token proves identity; role and disabled come from the database so changes apply at once.
+    const state = app.repos.users.authState(request.user.id)
+    if (!state) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
+    if (state.disabled) throw new Errors.Unauthorized('This account is disabled')
+    request.user = { id: state.id, role: state.role }
+  })
+
+  app.decorate('verifyApiKey', async (request: FastifyRequest) => {
+    const header = request.headers['x-api-key']
+    const key = Array.isArray(header) ? header[0] : header
+    if (!key) throw new Errors.Unauthorized('Missing X-API-Key header')
+    if (!API_KEY_PATTERN.test(key)) throw new Errors.Unauthorized('Invalid API key')
+    const owner = app.repos.apiKeys.authenticate(key)
+    if (owner === 'invalid') throw new Errors.Unauthorized('Invalid API key')
+    if (owner === 'revoked') throw new Errors.Unauthorized('This API key has been revoked')
+    if (owner === 'disabled') throw new Errors.Unauthorized('The account that owns this API key is disabled')
+    request.apiKey = { keyId: owner.keyId, userId: owner.userId }
+  })
+
+  // last_used_at is written in batches, so a busy key costs no write per request.
+  const timer = setInterval(() => app.repos.apiKeys.flushUsage(), 5000)
+  timer.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    app.repos.apiKeys.flushUsage()
+  })
+}, { name: 'auth', dependencies: ['repositories'] })

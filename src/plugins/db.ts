@@ -1,0 +1,16 @@
+// Database plugin: decorates app.db with the drizzle handle and closes it with the server.
+import fp from 'fastify-plugin'
+import { openDatabase, type Db } from '../db.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+  }
+}
+
+/** Opens the configured database (migrated) and exposes it as app.db. */
+export default fp(async function dbPlugin (app, opts: { databaseUrl: string }) {
+  const db = openDatabase(opts.databaseUrl)
+  app.decorate('db', db)
+  app.addHook('onClose', async () => { db.$client.close() })
+}, { name: 'db' })

@@ -1,0 +1,26 @@
+// Repositories plugin: builds every repository once over app.db and exposes them as app.repos.
+import fp from 'fastify-plugin'
+import { createUsersRepository } from '../repositories/users-repository.ts'
+import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
+import { createStatsRepository } from '../repositories/stats-repository.ts'
+
+function createRepositories (db: Parameters<typeof createUsersRepository>[0]) {
+  return {
+    users: createUsersRepository(db),
+    apiKeys: createApiKeysRepository(db),
+    stats: createStatsRepository(db)
+  }
+}
+
+export type Repositories = ReturnType<typeof createRepositories>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    repos: Repositories
+  }
+}
+
+/** Exposes the repositories as app.repos. */
+export default fp(async function repositoriesPlugin (app) {
+  app.decorate('repos', createRepositories(app.db))
+}, { name: 'repositories', dependencies: ['db'] })

@@ -1,0 +1,85 @@
+// API keys: hashed storage, indexed lookup, revocation, batched last_used_at.
+import { randomUUID } from 'node:crypto'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { apiKeys, users } from '../../db/schema.ts'
+import type { Db } from '../db.ts'
+import { generateApiKey, hashApiKey, sameDigest } from '../security.ts'
+
+export interface ApiKeyView {
+  id: string
+  name: string
+  key_prefix: string
+  last_four: string
+  created_at: string
+  last_used_at: string | null
+}
+
+export interface ApiKeyOwner { keyId: string, userId: string, role: string }
+
+const KEY_PREFIX = 'pk_live_'
+
+/** Data access for API keys. last_used_at is recorded in memory and written in batches (see flushUsage). */
+export function createApiKeysRepository (db: Db) {
+  const byHash = db.select({ id: apiKeys.id, keyHash: apiKeys.keyHash, userId: apiKeys.userId, revokedAt: apiKeys.revokedAt, disabled: users.disabled, role: users.role })
+    .from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, sql.placeholder('hash'))).prepare()
+  const touch = db.update(apiKeys).set({ lastUsedAt: sql`${sql.placeholder('at')}` })
+    .where(eq(apiKeys.id, sql.placeholder('id'))).prepare()
+  const pendingUse = new Map<string, string>()
+
+  return {
+    /** Creates a key for a user; the full key is returned here and never again. */
+    create (userId: string, name: string): ApiKeyView & { key: string } {
+      const key = generateApiKey()
+      const row = {
+        id: randomUUID(),
+        userId,
+        name,
+        keyHash: hashApiKey(key),
+        keyPrefix: KEY_PREFIX,
+        lastFour: key.slice(-4),
+        createdAt: new Date().toISOString(),
+        lastUsedAt: null,
+        revokedAt: null
+      }
+      db.insert(apiKeys).values(row).run()
+      return { id: row.id, name, key, key_prefix: row.keyPrefix, last_four: row.lastFour, created_at: row.createdAt, last_used_at: null }
+    },
+    list (userId: string): ApiKeyView[] {
+      return db.select().from(apiKeys).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .orderBy(desc(apiKeys.createdAt)).all()
+        .map((r) => ({ id: r.id, name: r.name, key_prefix: r.keyPrefix, last_four: r.lastFour, created_at: r.createdAt, last_used_at: pendingUse.get(r.id) ?? r.lastUsedAt }))
+    },
+    /** Revokes a key of this user; false when there is no such active key. */
+    revoke (userId: string, keyId: string): boolean {
+      const res = db.update(apiKeys).set({ revokedAt: new Date().toISOString() })
+        .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))).run()
+      pendingUse.delete(keyId)
+      return res.changes > 0
+    },
+    /**
+     * Resolves a presented key to its owner: one indexed lookup by digest, then a constant-time
+     * comparison. Returns a reason when the key is unknown, revoked or its owner disabled.
+     */
+    authenticate (key: string): ApiKeyOwner | 'invalid' | 'revoked' | 'disabled' {
+      const digest = hashApiKey(key)
+      const row = byHash.get({ hash: digest })
+      if (!row || !sameDigest(row.keyHash, digest)) return 'invalid'
+      if (row.revokedAt) return 'revoked'
+      if (row.disabled) return 'disabled'
+      pendingUse.set(row.id, new Date().toISOString())
+      return { keyId: row.id, userId: row.userId, role: row.role }
+    },
+    /** Writes the recorded last_used_at values in one transaction. */
+    flushUsage () {
+      if (pendingUse.size === 0) return
+      const batch = [...pendingUse]
+      pendingUse.clear()
+      db.transaction(() => {
+        for (const [id, at] of batch) touch.run({ id, at })
+      })
+    }
+  }
+}
+
+export type ApiKeysRepository = ReturnType<typeof createApiKeysRepository>

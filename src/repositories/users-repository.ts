@@ -1,0 +1,78 @@
+// Users: accounts, roles, the disabled flag; maps rows to API shapes.
+import { randomUUID } from 'node:crypto'
+import { asc, count, eq, sql } from 'drizzle-orm'
+import { users } from '../../db/schema.ts'
+import type { Db } from '../db.ts'
+
+export type Role = 'user' | 'admin' | 'guest'
+
+export interface UserView {
+  id: string
+  email: string | null
+  display_name: string | null
+  role: Role
+  disabled: boolean
+  created_at: string
+}
+
+export interface AuthState { id: string, role: Role, disabled: boolean }
+
+type Row = typeof users.$inferSelect
+
+function view (row: Row): UserView {
+  return { id: row.id, email: row.email, display_name: row.displayName, role: row.role, disabled: row.disabled, created_at: row.createdAt }
+}
+
+/** Data access for users. */
+export function createUsersRepository (db: Db) {
+  const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
+  const authStateById = db.select({ id: users.id, role: users.role, disabled: users.disabled })
+    .from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
+  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).prepare()
+
+  return {
+    /** Creates a user; returns null when the email is taken. */
+    create (input: { email: string | null, passwordHash: string | null, displayName: string | null, role: Role }): UserView | null {
+      const row: Row = {
+        id: randomUUID(),
+        email: input.email,
+        displayName: input.displayName,
+        role: input.role,
+        disabled: false,
+        passwordHash: input.passwordHash,
+        createdAt: new Date().toISOString()
+      }
+      const inserted = db.insert(users).values(row).onConflictDoNothing().returning().all()
+      return inserted.length ? view(inserted[0]) : null
+    },
+    findById (id: string): UserView | null {
+      const row = byId.get({ id })
+      return row ? view(row) : null
+    },
+    /** Credentials lookup for login: the hash never leaves the repository layer except here. */
+    findCredentials (email: string): { user: UserView, passwordHash: string | null } | null {
+      const row = byEmail.get({ email })
+      return row ? { user: view(row), passwordHash: row.passwordHash } : null
+    },
+    /** The hot path of every authenticated request: role and disabled flag by id. */
+    authState (id: string): AuthState | undefined {
+      return authStateById.get({ id })
+    },
+    list (limit: number, offset: number): UserView[] {
+      return db.select().from(users).orderBy(asc(users.createdAt), asc(users.id)).limit(limit).offset(offset).all().map(view)
+    },
+    update (id: string, patch: { role?: Role, disabled?: boolean }): UserView | null {
+      const set: Partial<Row> = {}
+      if (patch.role !== undefined) set.role = patch.role
+      if (patch.disabled !== undefined) set.disabled = patch.disabled
+      if (Object.keys(set).length === 0) return this.findById(id)
+      const rows = db.update(users).set(set).where(eq(users.id, id)).returning().all()
+      return rows.length ? view(rows[0]) : null
+    },
+    count (): number {
+      return db.select({ n: count() }).from(users).get()?.n ?? 0
+    }
+  }
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>

@@ -1,0 +1,37 @@
+// Test helpers: a fresh app on an in-memory database per test, plus small request shortcuts.
+import type { Test } from 'tap'
+import { buildApp, type RapportApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+
+/** A config for tests: in-memory database, silent logs, overridable environment. */
+export function testConfig (env: Record<string, string> = {}): Config {
+  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env })
+}
+
+/** Builds a fresh app and closes it when the test ends. */
+export async function build (t: Test, env: Record<string, string> = {}, config?: Partial<Config>): Promise<RapportApp> {
+  const app = await buildApp({ ...testConfig(env), ...config })
+  t.teardown(() => app.close())
+  await app.ready()
+  return app
+}
+
+export interface Account { token: string, id: string, email: string }
+
+let counter = 0
+/** Registers a user and returns its token and id. */
+export async function register (app: RapportApp, email = `user${++counter}@example.com`, password = 'correct horse'): Promise<Account> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, display_name: 'Tester' } })
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`)
+  const body = res.json()
+  return { token: body.token, id: body.user.id, email }
+}
+
+/** Creates an API key for an account and returns the full key. */
+export async function createKey (app: RapportApp, account: Account, name = 'game'): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/sdk/api-keys', headers: bearer(account), payload: { name } })
+  if (res.statusCode !== 201) throw new Error(`key failed: ${res.statusCode} ${res.body}`)
+  return res.json().key
+}
+
+export const bearer = (a: { token: string }) => ({ authorization: `Bearer ${a.token}` })
