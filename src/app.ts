@@ -1,5 +1,5 @@
 // buildApp(config): the whole Fastify application — errors, docs, db, auth, limits, routes, in that order.
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
 import cors from '@fastify/cors'
 import AjvCompiler from '@fastify/ajv-compiler'
 import sjson from 'secure-json-parse'
@@ -19,7 +19,14 @@ import authRoutes from './routes/web/auth.ts'
 import apiKeyRoutes from './routes/web/api-keys.ts'
 import adminRoutes from './routes/web/admin.ts'
 
-export const REDACTED_HEADERS = ['authorization', 'x-api-key', 'x-llm-api-key', 'x-llm-eval-api-key', 'x-llm-response-api-key', 'x-llm-summarization-api-key']
+const SECRET_HEADER = /^(authorization|cookie|x-api-key|x-llm-.*)$/i
+
+/** Request headers as logged: credentials and every X-LLM-* header are replaced by [redacted]. */
+export function redactHeaders (headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? '[redacted]' : value
+  return out
+}
 
 /**
  * Validators: query strings, params and headers are coerced from strings; JSON bodies are not,
@@ -35,23 +42,29 @@ function buildValidatorFactory () {
 }
 
 export interface BuildOptions {
-  /** Extra Fastify factory options (tests pass logger settings). */
-  fastify?: FastifyServerOptions
+  /** Where logs go (default stdout). */
+  logStream?: NodeJS.WritableStream
+  /** Extra routes registered under /api/v1 with the same guards (used by tests to probe categories). */
+  extraRoutes?: (api: RapportApi) => Promise<void>
 }
+
+type RapportApi = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>
 
 /** Builds the application; tests, the OpenAPI emitter and production all use it. */
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`).concat(['req.headers["x-llm-*"]']), censor: '[redacted]' }
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: req.url, ip: req.ip, headers: redactHeaders(req.headers) })
+      }
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: true, useDefaults: true, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() as never } },
-    frameworkErrors: (err, req, reply) => sendError(req, reply, err as FastifyError),
-    ...options.fastify
+    frameworkErrors: (err, req, reply) => sendError(req, reply, err as FastifyError)
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // errors
@@ -92,6 +105,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     await api.register(authRoutes, { adminEmails: config.adminEmails })
     await api.register(apiKeyRoutes)
     await api.register(adminRoutes)
+    if (options.extraRoutes) await api.register(options.extraRoutes)
   }, { prefix: '/api/v1' })
 
   return app

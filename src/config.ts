@@ -66,7 +66,9 @@ export interface Config {
   }
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  name = 'ConfigError'
+}
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)
 
@@ -104,7 +106,8 @@ export function loadConfig (source: Record<string, string | undefined> = process
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     jwtSecret,
-    jwtExpiresIn: env.JWT_EXPIRES_IN,
+    // a bare number means seconds (the JWT library reads bare strings as milliseconds)
+    jwtExpiresIn: /^[0-9]+$/.test(env.JWT_EXPIRES_IN) ? `${env.JWT_EXPIRES_IN}s` : env.JWT_EXPIRES_IN,
     adminEmails: new Set(list(env.ADMIN_EMAILS).map((e) => e.toLowerCase())),
     corsOrigins: list(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL,

@@ -24,8 +24,8 @@ export function errorBody (message: string): ErrorBody {
 const MASKED = 'Internal server error'
 
 // Fastify and plugin error codes that map to a client error with a clearer message than the default.
-const frameworkMessages: Record<string, (err: FastifyError) => { status: number, message: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (err) => ({ status: 415, message: `Unsupported content type: ${mediaType(err.message)}. Send application/json` }),
+const frameworkMessages: Record<string, (err: FastifyError, contentType: string) => { status: number, message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_err, contentType) => ({ status: 415, message: `Unsupported content type: ${contentType}. Send application/json` }),
   FST_ERR_CTP_BODY_TOO_LARGE: () => ({ status: 413, message: 'Request body is too large' }),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({ status: 400, message: 'Request body size did not match Content-Length' }),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => ({ status: 400, message: 'Malformed JSON body: empty' }),
@@ -43,15 +43,10 @@ const frameworkMessages: Record<string, (err: FastifyError) => { status: number,
   FAST_JWT_EXPIRED: () => ({ status: 401, message: 'The token has expired: sign in again' })
 }
 
-function mediaType (message: string): string {
-  const m = /: (.*)$/.exec(message)
-  return m ? m[1] : 'unknown'
-}
-
 /** Maps any thrown error to a status and a client-safe message; 5xx messages are masked. */
-export function describeError (err: FastifyError): { status: number, message: string } {
+export function describeError (err: FastifyError, contentType = 'unknown'): { status: number, message: string } {
   const mapped = err.code ? frameworkMessages[err.code] : undefined
-  if (mapped) return mapped(err)
+  if (mapped) return mapped(err, contentType)
   if (err.validation) {
     return { status: 400, message: validationMessage(err) }
   }
@@ -76,7 +71,8 @@ function validationMessage (err: FastifyError): string {
 
 /** Writes an error reply in the envelope; logs 5xx with the request id. */
 export function sendError (request: FastifyRequest, reply: FastifyReply, err: FastifyError) {
-  const { status, message } = describeError(err)
+  const contentType = String(request.headers['content-type'] ?? 'none').split(';')[0].slice(0, 100)
+  const { status, message } = describeError(err, contentType)
   if (status >= 500) {
     request.log.error({ err, reqId: request.id }, 'request failed')
   } else {

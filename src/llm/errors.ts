@@ -102,7 +102,7 @@ export function isNetworkError (err: unknown): boolean {
 /** Network errors and provider 5xx are worth one retry; 4xx and 429 never are. */
 export function isRetryable (err: unknown): boolean {
   const e = unwrap(err)
-  if (APICallError.isInstance(e) && e.statusCode != null) return e.statusCode >= 500
+  if (APICallError.isInstance(e) && e.statusCode != null && e.statusCode >= 400) return e.statusCode >= 500
   return isNetworkError(e)
 }
 
@@ -110,6 +110,8 @@ function isAbort (err: unknown): boolean {
   const e = err as { name?: unknown } | null
   return e?.name === 'AbortError' || e?.name === 'TimeoutError'
 }
+
+const NETWORK_FAILURE = () => new LlmError(500, 'LLM provider error: could not reach the provider or the connection was interrupted')
 
 function providerMessage (err: APICallError): string {
   return err.message || `status ${err.statusCode}`
@@ -125,6 +127,9 @@ export function mapProviderError (err: unknown, secrets: readonly string[] = [])
   if (e instanceof LlmError) return e
   if (APICallError.isInstance(e) && e.statusCode != null) {
     const status = e.statusCode
+    // A 2xx whose body broke off or could not be parsed (the SDK reports it as an APICallError with that status).
+    if (status < 400 && isNetworkError(e)) return NETWORK_FAILURE()
+    if (status < 400) return new LlmError(500, 'LLM provider error: the provider sent an invalid response')
     if (status === 401 || status === 403) return new LlmError(401, KEY_REJECTED_MESSAGE)
     if (status === 429) {
       return new LlmError(429, 'The LLM provider rate-limited the request; retry later', { retryAfter: parseRetryAfter(e.responseHeaders) })
@@ -135,7 +140,7 @@ export function mapProviderError (err: unknown, secrets: readonly string[] = [])
     }
     return new LlmError(500, `LLM provider error: the provider answered ${status}`)
   }
-  if (isNetworkError(e)) return new LlmError(500, 'LLM provider error: could not reach the provider or the connection was interrupted')
+  if (isNetworkError(e)) return NETWORK_FAILURE()
   if (isAbort(e)) return new LlmError(500, 'LLM provider error: the request was aborted', { code: 'RAPPORT_LLM_ABORTED' })
   const name = (e as { name?: unknown } | null)?.name
   if (typeof name === 'string' && /JSONParse|TypeValidation|InvalidResponseData|EmptyResponseBody|NoContentGenerated/.test(name)) {

@@ -74,8 +74,6 @@ export interface FakeLlm {
 
 const DEFAULT_SCRIPT: FakeScript = { text: 'Hello from the fake LLM.' }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 function flatten (content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
@@ -170,6 +168,15 @@ export async function startFakeLlm (): Promise<FakeLlm> {
     res.on('close', () => {
       closed = true
       if (!res.writableFinished && !finishedByServer) noteAborted()
+    })
+    // Delays end early when the connection goes away, so no timer outlives its request.
+    const gone = new Promise<void>((resolve) => res.once('close', () => resolve()))
+    const sleep = (ms: number) => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      gone.then(() => {
+        clearTimeout(timer)
+        resolve()
+      }, resolve)
     })
 
     const raw: Buffer[] = []

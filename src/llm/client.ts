@@ -1,0 +1,366 @@
+// The LLM client: text, JSON and streamed generation through the AI SDK with per-call timeouts, one retry and mapped errors.
+import { generateText as aiGenerateText, streamText as aiStreamText, NoObjectGeneratedError, Output } from 'ai'
+import type { LanguageModel, LanguageModelUsage } from 'ai'
+import { createAnthropic } from '@ai-sdk/anthropic'
+import { createDeepSeek } from '@ai-sdk/deepseek'
+import { createGoogleGenerativeAI } from '@ai-sdk/google'
+import { createGroq } from '@ai-sdk/groq'
+import { createMistral } from '@ai-sdk/mistral'
+import { createOpenAI } from '@ai-sdk/openai'
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
+import { createTogetherAI } from '@ai-sdk/togetherai'
+import { createXai } from '@ai-sdk/xai'
+import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { LlmError, isRetryable, mapProviderError } from './errors.ts'
+import { DEFAULT_BASE_URLS, parseModel } from './models.ts'
+import type { ProviderId } from './models.ts'
+
+export interface LlmSettings {
+  /** Base URL per provider; missing entries use DEFAULT_BASE_URLS. Never taken from a request. */
+  baseUrls: Partial<Record<ProviderId, string>>
+  /** Timeout of one provider call (for streams: before the first token and between tokens). */
+  timeoutMs: number
+}
+
+/** Which model and key one step (eval, response, summarization) uses. */
+export interface StepConfig {
+  model: string
+  apiKey: string
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant'
+  content: string
+}
+
+export interface TokenUsage {
+  inputTokens: number
+  outputTokens: number
+}
+
+export interface TextRequest {
+  system: string
+  messages: ChatMessage[]
+  maxOutputTokens?: number
+  temperature?: number
+  signal?: AbortSignal
+}
+
+export interface JsonRequest extends TextRequest {
+  /** TypeBox schema the answer must satisfy. */
+  schema: TSchema
+}
+
+export interface TextResult {
+  text: string
+  usage: TokenUsage
+  latencyMs: number
+  /** The model string the step asked for. */
+  model: string
+}
+
+export interface JsonResult extends TextResult {
+  /** The parsed, schema-valid value, or null when the output was not valid. */
+  value: unknown | null
+  /** Why the output was rejected (empty when `value` is set). */
+  errors: string[]
+}
+
+export interface TextStream {
+  /** Text deltas in the order the provider produces them; throws LlmError on failure. Iterate once. */
+  textStream: AsyncIterable<string>
+  /** The whole reply once the stream has finished; rejects with the same LlmError as the iteration. */
+  final: Promise<TextResult>
+}
+
+export interface KeyValidation {
+  valid: boolean
+  model: string
+  error: string | null
+}
+
+export interface LlmClient {
+  generateText: (step: StepConfig, request: TextRequest) => Promise<TextResult>
+  generateJson: (step: StepConfig, request: JsonRequest) => Promise<JsonResult>
+  streamText: (step: StepConfig, request: TextRequest) => TextStream
+  validateKey: (step: StepConfig) => Promise<KeyValidation>
+}
+
+const MAX_ATTEMPTS = 2
+
+function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel {
+  const { provider, modelId } = parseModel(step.model)
+  const baseURL = (settings.baseUrls[provider] ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
+  const apiKey = step.apiKey
+  switch (provider) {
+    case 'openai': return createOpenAI({ baseURL, apiKey }).chat(modelId)
+    case 'anthropic': return createAnthropic({ baseURL, apiKey })(modelId)
+    case 'groq': return createGroq({ baseURL, apiKey })(modelId)
+    case 'mistral': return createMistral({ baseURL, apiKey })(modelId)
+    case 'deepseek': return createDeepSeek({ baseURL, apiKey })(modelId)
+    case 'together_ai': return createTogetherAI({ baseURL, apiKey })(modelId)
+    case 'xai': return createXai({ baseURL, apiKey }).chat(modelId)
+    case 'gemini': return createGoogleGenerativeAI({ baseURL, apiKey })(modelId)
+    case 'openrouter':
+    case 'ollama':
+      return createOpenAICompatible({ name: provider, baseURL, apiKey, includeUsage: true })(modelId)
+  }
+}
+
+function toUsage (usage: LanguageModelUsage | undefined): TokenUsage {
+  return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 }
+}
+
+function abortedError (): LlmError {
+  return new LlmError(500, 'LLM provider error: the request was aborted', { code: 'RAPPORT_LLM_ABORTED' })
+}
+
+/**
+ * One attempt's abort controller: fires on the caller's signal or when the (re-armable) timer runs out,
+ * and remembers which, so the failure can be told apart from a provider error.
+ */
+function attemptGuard (timeoutMs: number, callerSignal: AbortSignal | undefined, secrets: string[]) {
+  const controller = new AbortController()
+  let timedOut = false
+  let timer: NodeJS.Timeout | undefined
+  const onCallerAbort = () => controller.abort()
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, timeoutMs)
+  }
+  arm()
+  if (callerSignal?.aborted) controller.abort()
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
+  return {
+    signal: controller.signal,
+    arm,
+    failure (err: unknown): LlmError {
+      if (timedOut) return new LlmError(500, 'LLM provider error: timed out', { code: 'RAPPORT_LLM_TIMEOUT' })
+      if (callerSignal?.aborted) return abortedError()
+      return mapProviderError(err, secrets)
+    },
+    retryable (err: unknown): boolean {
+      return !timedOut && !callerSignal?.aborted && !(err instanceof LlmError) && isRetryable(err)
+    },
+    dispose () {
+      clearTimeout(timer)
+      callerSignal?.removeEventListener('abort', onCallerAbort)
+      // Make sure nothing of this attempt is still talking to the provider.
+      controller.abort()
+    }
+  }
+}
+
+function jsonInstruction (schema: TSchema): string {
+  return 'Answer with one JSON object only: no prose, no Markdown code fences. ' +
+    `It must be valid JSON matching this JSON Schema:\n${JSON.stringify(schema)}`
+}
+
+function extractJson (text: string): string {
+  const trimmed = text.trim()
+  const fence = /```(?:json)?\s*([\s\S]*?)\s*```/i.exec(trimmed)
+  if (fence) return fence[1]
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return trimmed
+  const first = trimmed.indexOf('{')
+  const last = trimmed.lastIndexOf('}')
+  return first !== -1 && last > first ? trimmed.slice(first, last + 1) : trimmed
+}
+
+/**
+ * Parse model output as JSON (tolerating ```json fences and surrounding prose) and validate it
+ * against a TypeBox schema. Never throws: invalid output gives `value: null` and the reasons.
+ */
+export function parseJsonOutput (schema: TSchema, text: string): { value: unknown | null, errors: string[] } {
+  const candidate = extractJson(text)
+  if (candidate === '') return { value: null, errors: ['The output is empty'] }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(candidate)
+  } catch (err) {
+    return { value: null, errors: [`The output is not valid JSON: ${(err as Error).message}`] }
+  }
+  if (Value.Check(schema, parsed)) return { value: parsed, errors: [] }
+  const errors = [...Value.Errors(schema, parsed)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`)
+  return { value: null, errors: errors.length > 0 ? errors : ['The output does not match the schema'] }
+}
+
+/**
+ * Create the LLM client. Keys travel with each call (`step.apiKey`) and are used for that call only;
+ * base URLs come from `settings` only.
+ */
+export function createLlmClient (settings: LlmSettings): LlmClient {
+  const timeoutMs = settings.timeoutMs
+
+  /** Run `call` with a timeout per attempt and one retry on a network error or 5xx. */
+  async function withRetry<T> (step: StepConfig, signal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw abortedError()
+      const guard = attemptGuard(timeoutMs, signal, [step.apiKey])
+      try {
+        return await call(guard.signal)
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && guard.retryable(err)) continue
+        throw guard.failure(err)
+      } finally {
+        guard.dispose()
+      }
+    }
+  }
+
+  async function generateText (step: StepConfig, request: TextRequest): Promise<TextResult> {
+    const started = performance.now()
+    const model = languageModel(settings, step)
+    const result = await withRetry(step, request.signal, (abortSignal) => aiGenerateText({
+      model,
+      system: request.system,
+      messages: request.messages,
+      maxOutputTokens: request.maxOutputTokens,
+      temperature: request.temperature,
+      maxRetries: 0,
+      abortSignal
+    }))
+    return { text: result.text, usage: toUsage(result.totalUsage), latencyMs: Math.round(performance.now() - started), model: step.model }
+  }
+
+  async function generateJson (step: StepConfig, request: JsonRequest): Promise<JsonResult> {
+    const started = performance.now()
+    const model = languageModel(settings, step)
+    // Anthropic has no schema-less JSON mode (the AI SDK would only warn); the prompt carries it there.
+    const output = parseModel(step.model).provider === 'anthropic' ? undefined : Output.json()
+    const { text, usage } = await withRetry(step, request.signal, async (abortSignal) => {
+      try {
+        const result = await aiGenerateText({
+          model,
+          system: `${request.system}\n\n${jsonInstruction(request.schema)}`,
+          messages: request.messages,
+          maxOutputTokens: request.maxOutputTokens,
+          temperature: request.temperature,
+          maxRetries: 0,
+          abortSignal,
+          ...(output ? { output } : {})
+        })
+        return { text: result.text, usage: result.totalUsage }
+      } catch (err) {
+        // The SDK rejects unparsable JSON; we parse (and judge) the raw text ourselves.
+        if (NoObjectGeneratedError.isInstance(err)) return { text: err.text ?? '', usage: err.usage }
+        throw err
+      }
+    })
+    const { value, errors } = parseJsonOutput(request.schema, text)
+    return { value, errors, text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
+  }
+
+  function streamText (step: StepConfig, request: TextRequest): TextStream {
+    const pending: string[] = []
+    let finished = false
+    let failure: LlmError | null = null
+    let wake: (() => void) | null = null
+    const notify = () => {
+      const w = wake
+      wake = null
+      w?.()
+    }
+    // Aborted when the consumer stops iterating early, so the provider call does not run on.
+    const abandoned = new AbortController()
+    const signal = request.signal ? AbortSignal.any([request.signal, abandoned.signal]) : abandoned.signal
+
+    const final = (async (): Promise<TextResult> => {
+      const started = performance.now()
+      const model = languageModel(settings, step)
+      let text = ''
+      for (let attempt = 1; ; attempt++) {
+        if (signal.aborted) throw abortedError()
+        const guard = attemptGuard(timeoutMs, signal, [step.apiKey])
+        let streamed = false
+        try {
+          const result = aiStreamText({
+            model,
+            system: request.system,
+            messages: request.messages,
+            maxOutputTokens: request.maxOutputTokens,
+            temperature: request.temperature,
+            maxRetries: 0,
+            abortSignal: guard.signal,
+            onError: () => {}
+          })
+          let usage: LanguageModelUsage | undefined
+          for await (const part of result.fullStream) {
+            if (part.type === 'text-delta') {
+              guard.arm()
+              if (part.text === '') continue
+              streamed = true
+              text += part.text
+              pending.push(part.text)
+              notify()
+            } else if (part.type === 'reasoning-delta') {
+              guard.arm()
+            } else if (part.type === 'error') {
+              throw part.error
+            } else if (part.type === 'abort') {
+              throw new DOMException('The provider call was aborted', 'AbortError')
+            } else if (part.type === 'finish') {
+              usage = part.totalUsage
+            }
+          }
+          return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
+        } catch (err) {
+          // Once a token went out it cannot be taken back, so only a silent failure is retried.
+          if (!streamed && attempt < MAX_ATTEMPTS && guard.retryable(err)) continue
+          throw guard.failure(err)
+        } finally {
+          guard.dispose()
+        }
+      }
+    })()
+
+    final.then(() => {
+      finished = true
+      notify()
+    }, (err: unknown) => {
+      failure = err instanceof LlmError ? err : mapProviderError(err, [step.apiKey])
+      finished = true
+      notify()
+    })
+
+    const textStream: AsyncIterable<string> = {
+      async * [Symbol.asyncIterator] () {
+        try {
+          for (;;) {
+            const next = pending.shift()
+            if (next !== undefined) {
+              yield next
+            } else if (finished) {
+              if (failure) throw failure
+              return
+            } else {
+              await new Promise<void>((resolve) => { wake = resolve })
+            }
+          }
+        } finally {
+          if (!finished) abandoned.abort()
+        }
+      }
+    }
+
+    return { textStream, final }
+  }
+
+  async function validateKey (step: StepConfig): Promise<KeyValidation> {
+    try {
+      await generateText(step, { system: 'Reply with the single word OK.', messages: [{ role: 'user', content: 'ping' }], maxOutputTokens: 16 })
+      return { valid: true, model: step.model, error: null }
+    } catch (err) {
+      // A rejected key or model is an answer; a rate limit or outage says nothing about the key.
+      if (err instanceof LlmError && (err.statusCode === 401 || err.statusCode === 400)) {
+        return { valid: false, model: step.model, error: err.message }
+      }
+      throw err
+    }
+  }
+
+  return { generateText, generateJson, streamText, validateKey }
+}
