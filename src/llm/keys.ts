@@ -33,7 +33,7 @@ function header (headers: HeaderBag, name: string): string | undefined {
   }
   const first = Array.isArray(value) ? value[0] : value
   const trimmed = first?.trim()
-  return trimmed ? trimmed : undefined
+  return trimmed || undefined
 }
 
 function serverKey (opts: KeyOptions): string | undefined {
