@@ -4,7 +4,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.ts'
 import { API_KEY_PATTERN } from '../security.ts'
-import type { Role } from '../repositories/users-repository.ts'
+import type { Role, UserView } from '../repositories/users-repository.ts'
 
 export interface AuthUser { id: string, role: Role }
 export interface AuthApiKey { keyId: string, userId: string }
@@ -27,6 +27,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKey: AuthApiKey | null
+    /** The signed-in user's current record (JWT routes). */
+    account: UserView | null
   }
 }
 
@@ -35,20 +37,24 @@ export default fp(async function authPlugin (app, opts: { secret: string, expire
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { expiresIn: opts.expiresIn },
+    // verified signatures are cached (expiry is still honoured); the user record is checked every time
+    verify: { cache: 10_000 },
     formatUser: (payload) => ({ id: payload.sub, role: payload.role })
   })
 
   app.decorateRequest('apiKey', null)
+  app.decorateRequest('account', null)
 
   app.decorate('signToken', (user: AuthUser) => app.jwt.sign({ sub: user.id, role: user.role }))
 
   app.decorate('verifyJwt', async (request: FastifyRequest) => {
     await request.jwtVerify()
     // The token proves identity; role and disabled come from the database so changes apply at once.
-    const state = app.repos.users.authState(request.user.id)
-    if (!state) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
-    if (state.disabled) throw new Errors.Unauthorized('This account is disabled')
-    request.user = { id: state.id, role: state.role }
+    const account = app.repos.users.findById(request.user.id)
+    if (!account) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
+    if (account.disabled) throw new Errors.Unauthorized('This account is disabled')
+    request.user = { id: account.id, role: account.role }
+    request.account = account
   })
 
   app.decorate('verifyApiKey', async (request: FastifyRequest) => {

@@ -15,19 +15,22 @@ export interface UserView {
   created_at: string
 }
 
-export interface AuthState { id: string, role: Role, disabled: boolean }
-
 type Row = typeof users.$inferSelect
 
 function view (row: Row): UserView {
   return { id: row.id, email: row.email, display_name: row.displayName, role: row.role, disabled: row.disabled, created_at: row.createdAt }
 }
 
-/** Data access for users. */
+const CACHE_LIMIT = 10_000
+
+/**
+ * Data access for users. Records read on the authentication hot path are cached in memory; every
+ * write to users goes through this repository and drops the cached record, so a role change or a
+ * disabled flag applies on the next request (the server process is the only writer of its SQLite file).
+ */
 export function createUsersRepository (db: Db) {
+  const cache = new Map<string, UserView>()
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
-  const authStateById = db.select({ id: users.id, role: users.role, disabled: users.disabled })
-    .from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).prepare()
 
   return {
@@ -46,17 +49,19 @@ export function createUsersRepository (db: Db) {
       return inserted.length ? view(inserted[0]) : null
     },
     findById (id: string): UserView | null {
+      const cached = cache.get(id)
+      if (cached) return cached
       const row = byId.get({ id })
-      return row ? view(row) : null
+      if (!row) return null
+      if (cache.size >= CACHE_LIMIT) cache.clear()
+      const user = view(row)
+      cache.set(id, user)
+      return user
     },
     /** Credentials lookup for login: the hash never leaves the repository layer except here. */
     findCredentials (email: string): { user: UserView, passwordHash: string | null } | null {
       const row = byEmail.get({ email })
       return row ? { user: view(row), passwordHash: row.passwordHash } : null
-    },
-    /** The hot path of every authenticated request: role and disabled flag by id. */
-    authState (id: string): AuthState | undefined {
-      return authStateById.get({ id })
     },
     list (limit: number, offset: number): UserView[] {
       return db.select().from(users).orderBy(asc(users.createdAt), asc(users.id)).limit(limit).offset(offset).all().map(view)
@@ -65,6 +70,7 @@ export function createUsersRepository (db: Db) {
       const set: Partial<Row> = {}
       if (patch.role !== undefined) set.role = patch.role
       if (patch.disabled !== undefined) set.disabled = patch.disabled
+      cache.delete(id)
       if (Object.keys(set).length === 0) return this.findById(id)
       const rows = db.update(users).set(set).where(eq(users.id, id)).returning().all()
       return rows.length ? view(rows[0]) : null

@@ -7,7 +7,7 @@ import type { FakeLlm } from '../helpers/fake-llm.ts'
 
 const KEY = 'sk-test-0123456789abcdef'
 const OPENAI = { model: 'gpt-4o-mini', apiKey: KEY }
-const ANTHROPIC = { model: 'claude-3-5-haiku-latest', apiKey: 'sk-ant-test-0123456789' }
+const ANTHROPIC = { model: 'claude-haiku-4-5', apiKey: 'sk-ant-test-0123456789' }
 const PROVIDERS = [['openai', OPENAI], ['anthropic', ANTHROPIC]] as const
 const PROMPT = { system: 'You are Mira.', messages: [{ role: 'user' as const, content: 'Hi' }, { role: 'assistant' as const, content: 'Hello.' }, { role: 'user' as const, content: 'Tell me more' }] }
 

@@ -8,7 +8,7 @@ import type { FakeLlm } from '../helpers/fake-llm.ts'
 
 const KEY = 'sk-test-0123456789abcdef'
 const OPENAI = { model: 'openai/gpt-4o-mini', apiKey: KEY }
-const ANTHROPIC = { model: 'anthropic/claude-3-5-haiku-latest', apiKey: 'sk-ant-test-0123456789' }
+const ANTHROPIC = { model: 'anthropic/claude-haiku-4-5', apiKey: 'sk-ant-test-0123456789' }
 const PROVIDERS = [['openai', OPENAI], ['anthropic', ANTHROPIC]] as const
 const PROMPT = { system: 'You are Mira, a blacksmith.', messages: [{ role: 'user' as const, content: 'Hello!' }] }
 const Evaluation = Type.Object({ transition_id: Type.Union([Type.String(), Type.Null()]), follow_up: Type.Boolean(), reason: Type.String() })

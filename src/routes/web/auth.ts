@@ -70,9 +70,5 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
       summary: 'The signed-in user',
       response: { 200: ref(Me), ...errors(401, 429) }
     }
-  }, async (req) => {
-    const user = app.repos.users.findById(req.user.id)
-    if (!user) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
-    return me(user)
-  })
+  }, async (req) => me(req.account!))
 }
