@@ -1,4 +1,5 @@
 // Benchmark scenarios: each prepares data through the public API and returns the request to load.
+import { readFileSync } from 'node:fs'
 import type autocannon from 'autocannon'
 
 export interface Scenario {
@@ -21,6 +22,24 @@ export async function signUp (baseUrl: string): Promise<string> {
   return token
 }
 
+/** Creates an API key for the token's user. */
+export async function apiKey (baseUrl: string, token: string): Promise<string> {
+  const { key } = await post(`${baseUrl}/api/v1/sdk/api-keys`, { name: 'bench' }, { authorization: `Bearer ${token}` })
+  return key
+}
+
+/** Saves and publishes an example persona `count` times; returns the persona ids. */
+export async function publishExamples (baseUrl: string, token: string, count: number, file = 'vex-bouncer.json'): Promise<string[]> {
+  const graph = JSON.parse(readFileSync(new URL(`../examples/${file}`, import.meta.url), 'utf8'))
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const saved = await post(`${baseUrl}/api/v1/creator/save`, { ...graph, persona: { ...graph.persona, name: `${graph.persona.name} ${i + 1}` } }, { authorization: `Bearer ${token}` })
+    await post(`${baseUrl}/api/v1/personas/${saved.persona.id}/publish`, {}, { authorization: `Bearer ${token}` })
+    ids.push(saved.persona.id)
+  }
+  return ids
+}
+
 export const scenarios: Scenario[] = [
   {
     name: 'auth-me',
@@ -29,6 +48,17 @@ export const scenarios: Scenario[] = [
     async setup (baseUrl) {
       const token = await signUp(baseUrl)
       return { url: `${baseUrl}/api/v1/auth/me`, headers: { authorization: `Bearer ${token}` } }
+    }
+  },
+  {
+    name: 'sdk-personas',
+    title: 'GET /api/v1/sdk/personas (key + limit + SQLite, 20)',
+    targetRatio: 0.6,
+    async setup (baseUrl) {
+      const token = await signUp(baseUrl)
+      await publishExamples(baseUrl, token, 20)
+      const key = await apiKey(baseUrl, token)
+      return { url: `${baseUrl}/api/v1/sdk/personas`, headers: { 'x-api-key': key } }
     }
   }
 ]

@@ -3,12 +3,15 @@ import fp from 'fastify-plugin'
 import { createUsersRepository } from '../repositories/users-repository.ts'
 import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
 import { createStatsRepository } from '../repositories/stats-repository.ts'
+import { createPersonasRepository } from '../repositories/personas-repository.ts'
 
 function createRepositories (db: Parameters<typeof createUsersRepository>[0]) {
+  const users = createUsersRepository(db)
   return {
-    users: createUsersRepository(db),
-    apiKeys: createApiKeysRepository(db),
-    stats: createStatsRepository(db)
+    users,
+    apiKeys: createApiKeysRepository(db, (userId) => users.findById(userId)?.disabled === false),
+    stats: createStatsRepository(db),
+    personas: createPersonasRepository(db)
   }
 }
 

@@ -1,7 +1,7 @@
 // API keys: hashed storage, indexed lookup, revocation, batched last_used_at.
 import { randomUUID } from 'node:crypto'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import { apiKeys, users } from '../../db/schema.ts'
+import { apiKeys } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
 import { generateApiKey, hashApiKey, sameDigest } from '../security.ts'
 
@@ -14,15 +14,23 @@ export interface ApiKeyView {
   last_used_at: string | null
 }
 
-export interface ApiKeyOwner { keyId: string, userId: string, role: string }
+export interface ApiKeyOwner { keyId: string, userId: string }
 
 const KEY_PREFIX = 'pk_live_'
 
-/** Data access for API keys. last_used_at is recorded in memory and written in batches (see flushUsage). */
-export function createApiKeysRepository (db: Db) {
-  const byHash = db.select({ id: apiKeys.id, keyHash: apiKeys.keyHash, userId: apiKeys.userId, revokedAt: apiKeys.revokedAt, disabled: users.disabled, role: users.role })
-    .from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, sql.placeholder('hash'))).prepare()
+interface KeyRecord { id: string, keyHash: string, userId: string, revokedAt: string | null }
+
+const CACHE_LIMIT = 10_000
+
+/**
+ * Data access for API keys. last_used_at is recorded in memory and written in batches (see
+ * flushUsage). Key records read on the request path are cached by digest and dropped on revocation;
+ * whether the owner is disabled is asked of the users repository (cached and invalidated there).
+ */
+export function createApiKeysRepository (db: Db, isUserActive: (userId: string) => boolean) {
+  const byHash = db.select({ id: apiKeys.id, keyHash: apiKeys.keyHash, userId: apiKeys.userId, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys).where(eq(apiKeys.keyHash, sql.placeholder('hash'))).prepare()
+  const cache = new Map<string, KeyRecord>()
   const touch = db.update(apiKeys).set({ lastUsedAt: sql`${sql.placeholder('at')}` })
     .where(eq(apiKeys.id, sql.placeholder('id'))).prepare()
   const pendingUse = new Map<string, string>()
@@ -55,6 +63,7 @@ export function createApiKeysRepository (db: Db) {
       const res = db.update(apiKeys).set({ revokedAt: new Date().toISOString() })
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))).run()
       pendingUse.delete(keyId)
+      for (const [digest, record] of cache) if (record.id === keyId) cache.delete(digest)
       return res.changes > 0
     },
     /**
@@ -63,12 +72,19 @@ export function createApiKeysRepository (db: Db) {
      */
     authenticate (key: string): ApiKeyOwner | 'invalid' | 'revoked' | 'disabled' {
       const digest = hashApiKey(key)
-      const row = byHash.get({ hash: digest })
+      let row = cache.get(digest)
+      if (!row) {
+        row = byHash.get({ hash: digest })
+        if (row) {
+          if (cache.size >= CACHE_LIMIT) cache.clear()
+          cache.set(digest, row)
+        }
+      }
       if (!row || !sameDigest(row.keyHash, digest)) return 'invalid'
       if (row.revokedAt) return 'revoked'
-      if (row.disabled) return 'disabled'
+      if (!isUserActive(row.userId)) return 'disabled'
       pendingUse.set(row.id, new Date().toISOString())
-      return { keyId: row.id, userId: row.userId, role: row.role }
+      return { keyId: row.id, userId: row.userId }
     },
     /** Writes the recorded last_used_at values in one transaction. */
     flushUsage () {
