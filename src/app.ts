@@ -9,6 +9,7 @@ import { Errors, sendError } from './errors.ts'
 import { addSchemas, ErrorResponse } from './schemas/common.ts'
 import { AuthResponse, LoginBody, Me, RegisterBody, Stats, User, UserPatch } from './schemas/users.ts'
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './schemas/api-keys.ts'
+import { personaSchemas } from './schemas/personas.ts'
 import dbPlugin from './plugins/db.ts'
 import repositoriesPlugin from './plugins/repositories.ts'
 import authPlugin from './plugins/auth.ts'
@@ -18,6 +19,10 @@ import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/web/auth.ts'
 import apiKeyRoutes from './routes/web/api-keys.ts'
 import adminRoutes from './routes/web/admin.ts'
+import personaRoutes from './routes/web/personas.ts'
+import creatorRoutes from './routes/web/creator.ts'
+import adminPersonaRoutes from './routes/web/admin-personas.ts'
+import sdkPersonaRoutes from './routes/sdk/personas.ts'
 
 const SECRET_HEADER = /^(authorization|cookie|x-api-key|x-llm-.*)$/i
 
@@ -87,7 +92,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false })
 
-  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody])
+  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas])
 
   // docs → db → repositories → auth → rate limits → routes
   await app.register(docsPlugin)
@@ -105,6 +110,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     await api.register(authRoutes, { adminEmails: config.adminEmails })
     await api.register(apiKeyRoutes)
     await api.register(adminRoutes)
+    await api.register(personaRoutes)
+    await api.register(creatorRoutes)
+    await api.register(adminPersonaRoutes)
+    await api.register(sdkPersonaRoutes)
     if (options.extraRoutes) await api.register(options.extraRoutes)
   }, { prefix: '/api/v1' })
 

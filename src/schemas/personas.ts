@@ -26,7 +26,6 @@ const SHORT = 2000
 const PROMPT = 20000
 
 const Key = (description: string) => Type.String({ minLength: 1, maxLength: KEY, description })
-const Text = (max: number, description: string) => Type.String({ maxLength: max, description })
 /** An optional text input: absent or null is stored as ''. */
 const OptText = (max: number, description: string) => Type.Optional(Nullable(Type.String({ maxLength: max }), `${description} (default empty)`))
 const OptInt = (def: number, description: string) => Type.Optional(Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, description: `${description} (default ${def})` }))

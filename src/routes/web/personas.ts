@@ -39,6 +39,12 @@ export default async function personaRoutes (app: App) {
     return persona
   }
 
+  function setPublished (personaId: string, published: boolean): PersonaView {
+    const persona = app.repos.personas.setPublished(personaId, published)
+    if (!persona) throw new Errors.NotFound('Persona not found')
+    return persona
+  }
+
   app.get('/personas', {
     config: { auth: 'jwt-optional' },
     schema: {
@@ -125,7 +131,7 @@ export default async function personaRoutes (app: App) {
     if (found.length > 0) {
       throw new Errors.BadRequest(`Cannot publish: ${found.length} validation error${found.length === 1 ? '' : 's'}: ${listIssues(found)}`)
     }
-    return app.repos.personas.setPublished(req.params.persona_id, true)
+    return setPublished(req.params.persona_id, true)
   })
 
   app.post('/personas/:persona_id/unpublish', {
@@ -140,7 +146,7 @@ export default async function personaRoutes (app: App) {
     }
   }, async (req) => {
     owned(req.params.persona_id, req.user, 'unpublish')
-    return app.repos.personas.setPublished(req.params.persona_id, false)
+    return setPublished(req.params.persona_id, false)
   })
 
   app.delete('/personas/:persona_id', {
