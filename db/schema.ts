@@ -133,6 +133,8 @@ export const sessions = sqliteTable('sessions', {
   // number of messages (oldest first) already folded into `summary`
   summarizedCount: integer('summarized_count').notNull().default(0),
   messageCount: integer('message_count').notNull().default(0),
+  // set when the machine completed and its output variables / memory are not extracted yet (retried later)
+  extractionPending: bool('extraction_pending').notNull().default(false),
   startedAt: text('started_at').notNull(),
   lastMessageAt: text('last_message_at')
 }, (t) => [

@@ -14,6 +14,7 @@ import dbPlugin from './plugins/db.ts'
 import repositoriesPlugin from './plugins/repositories.ts'
 import authPlugin from './plugins/auth.ts'
 import guardPlugin from './plugins/guard.ts'
+import chatPlugin from './plugins/chat.ts'
 import docsPlugin from './plugins/docs.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/web/auth.ts'
@@ -100,6 +101,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
   await app.register(guardPlugin, { limits: config.rateLimits })
+  await app.register(chatPlugin, { llm: config.llm })
 
   app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {
     sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${req.url.split('?')[0]} not found`))

@@ -4,6 +4,7 @@ import { createUsersRepository } from '../repositories/users-repository.ts'
 import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
 import { createStatsRepository } from '../repositories/stats-repository.ts'
 import { createPersonasRepository } from '../repositories/personas-repository.ts'
+import { createSessionsRepository } from '../repositories/sessions-repository.ts'
 
 function createRepositories (db: Parameters<typeof createUsersRepository>[0]) {
   const users = createUsersRepository(db)
@@ -11,7 +12,8 @@ function createRepositories (db: Parameters<typeof createUsersRepository>[0]) {
     users,
     apiKeys: createApiKeysRepository(db, (userId) => users.findById(userId)?.disabled === false),
     stats: createStatsRepository(db),
-    personas: createPersonasRepository(db)
+    personas: createPersonasRepository(db),
+    sessions: createSessionsRepository(db)
   }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `sessions` ADD `extraction_pending` integer DEFAULT false NOT NULL;

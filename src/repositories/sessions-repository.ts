@@ -1,0 +1,393 @@
+// Chat sessions, their messages (with per-turn traces), turn statistics and player progress.
+import { randomUUID } from 'node:crypto'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { messages, playerProgress, sessions, turns } from '../../db/schema.ts'
+import type { Db } from '../db.ts'
+import type { DecisionType, Outcome } from '../engine/graph.ts'
+import type { HistoryMessage, PlayerGender, SessionStatus, TurnTrace } from '../engine/chat-types.ts'
+
+/** The identity of a session: one per (scope, persona, machine, user_session_id). */
+export interface SessionKey {
+  scope: string
+  personaId: string
+  machineId: string
+  userSessionId: string
+}
+
+export interface SessionRecord extends SessionStatus {
+  scope: string
+  user_session_id: string
+  redirect_count: number
+  summary: string
+  summarized_count: number
+  message_count: number
+  extraction_pending: boolean
+}
+
+export interface StoredMessage extends Omit<HistoryMessage, 'trace'> {
+  seq: number
+  trace: TurnTrace | null
+}
+
+export interface ProgressRecord {
+  unlocked_machine_keys: string[]
+  /** machine_key → outcome. */
+  completed: Record<string, Outcome>
+  variables: Record<string, string>
+  memory_summary: string
+}
+
+/** A message to append: everything but id, seq and time, which the repository assigns. */
+export interface NewMessage {
+  role: 'user' | 'assistant'
+  content: string
+  state_key_at_time: string | null
+  score_at_time: number | null
+  decision: DecisionType | null
+  follow_up_triggered: boolean
+  trace: TurnTrace | null
+}
+
+export interface TurnCommit {
+  sessionId: string
+  /** The message_count read before the turn: the commit refuses to apply on top of another turn. */
+  expectedMessageCount: number
+  userMessage: NewMessage
+  assistantMessage: NewMessage
+  state: { current_state: string, score: number, redirect_count: number, outcome: Outcome | null }
+  progress: { scope: string, personaId: string, userSessionId: string, unlock: string[], completed: { machineKey: string, outcome: Outcome } | null }
+  tokens: { in: number, out: number }
+}
+
+/** Thrown when a commit finds the session changed or gone since the turn started. */
+export class StaleSessionError extends Error {
+  constructor () {
+    super('The session changed while the turn was running')
+    this.name = 'StaleSessionError'
+  }
+}
+
+type SessionRow = typeof sessions.$inferSelect
+type MessageRow = typeof messages.$inferSelect
+type ProgressRow = typeof playerProgress.$inferSelect
+
+function sessionRecord (row: SessionRow): SessionRecord {
+  return {
+    session_id: row.id,
+    persona_id: row.personaId,
+    machine_id: row.machineId,
+    current_state: row.currentState,
+    score: row.score,
+    outcome: row.outcome,
+    player_name: row.playerName,
+    player_gender: row.playerGender,
+    started_at: row.startedAt,
+    last_message_at: row.lastMessageAt,
+    scope: row.scope,
+    user_session_id: row.userSessionId,
+    redirect_count: row.redirectCount,
+    summary: row.summary,
+    summarized_count: row.summarizedCount,
+    message_count: row.messageCount,
+    extraction_pending: row.extractionPending
+  }
+}
+
+/** The public SessionStatus fields of a record, in contract order. */
+export function sessionStatus (s: SessionRecord): SessionStatus {
+  return {
+    session_id: s.session_id,
+    persona_id: s.persona_id,
+    machine_id: s.machine_id,
+    current_state: s.current_state,
+    score: s.score,
+    outcome: s.outcome,
+    player_name: s.player_name,
+    player_gender: s.player_gender,
+    started_at: s.started_at,
+    last_message_at: s.last_message_at
+  }
+}
+
+function parseJson<T> (text: string | null, fallback: T): T {
+  if (text === null || text === '') return fallback
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return fallback
+  }
+}
+
+function storedMessage (row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    seq: row.seq,
+    role: row.role,
+    content: row.content,
+    state_key_at_time: row.stateKeyAtTime,
+    score_at_time: row.scoreAtTime,
+    decision: row.decision,
+    follow_up_triggered: row.followUpTriggered,
+    created_at: row.createdAt,
+    trace: parseJson<TurnTrace | null>(row.trace, null)
+  }
+}
+
+function progressRecord (row: ProgressRow | undefined): ProgressRecord {
+  if (row === undefined) return { unlocked_machine_keys: [], completed: {}, variables: {}, memory_summary: '' }
+  return {
+    unlocked_machine_keys: parseJson<string[]>(row.unlockedMachines, []),
+    completed: parseJson<Record<string, Outcome>>(row.completedMachines, {}),
+    variables: parseJson<Record<string, string>>(row.variables, {}),
+    memory_summary: row.memorySummary
+  }
+}
+
+function messageRow (sessionId: string, seq: number, m: NewMessage, at: string): typeof messages.$inferInsert {
+  return {
+    id: randomUUID(),
+    sessionId,
+    seq,
+    role: m.role,
+    content: m.content,
+    stateKeyAtTime: m.state_key_at_time,
+    scoreAtTime: m.score_at_time,
+    decision: m.decision,
+    followUpTriggered: m.follow_up_triggered,
+    trace: m.trace === null ? null : JSON.stringify(m.trace),
+    createdAt: at
+  }
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/**
+ * Data access for chat sessions. Everything a turn writes (two messages, the session's new state,
+ * the player's progress, a statistics row) goes through commitTurn in one synchronous transaction;
+ * the per-turn reads (find, recentMessages, progress) are prepared statements.
+ */
+export function createSessionsRepository (db: Db) {
+  const p = (name: string) => sql.placeholder(name)
+  const byKey = db.select().from(sessions).where(and(
+    eq(sessions.scope, p('scope')), eq(sessions.personaId, p('personaId')),
+    eq(sessions.machineId, p('machineId')), eq(sessions.userSessionId, p('userSessionId'))
+  )).prepare()
+  const byId = db.select().from(sessions).where(eq(sessions.id, p('id'))).prepare()
+  const messagesAfter = db.select().from(messages)
+    .where(and(eq(messages.sessionId, p('sessionId')), gt(messages.seq, p('after'))))
+    .orderBy(asc(messages.seq)).prepare()
+  const progressByKey = db.select().from(playerProgress).where(and(
+    eq(playerProgress.scope, p('scope')), eq(playerProgress.personaId, p('personaId')), eq(playerProgress.userSessionId, p('userSessionId'))
+  )).prepare()
+
+  function readProgress (tx: Tx | Db, scope: string, personaId: string, userSessionId: string): ProgressRecord {
+    return progressRecord(tx.select().from(playerProgress).where(and(
+      eq(playerProgress.scope, scope), eq(playerProgress.personaId, personaId), eq(playerProgress.userSessionId, userSessionId)
+    )).get())
+  }
+
+  function writeProgress (tx: Tx, scope: string, personaId: string, userSessionId: string, progress: ProgressRecord) {
+    const values = {
+      unlockedMachines: JSON.stringify(progress.unlocked_machine_keys),
+      completedMachines: JSON.stringify(progress.completed),
+      variables: JSON.stringify(progress.variables),
+      memorySummary: progress.memory_summary,
+      updatedAt: new Date().toISOString()
+    }
+    tx.insert(playerProgress).values({ scope, personaId, userSessionId, ...values })
+      .onConflictDoUpdate({ target: [playerProgress.scope, playerProgress.personaId, playerProgress.userSessionId], set: values }).run()
+  }
+
+  return {
+    find (key: SessionKey): SessionRecord | null {
+      const row = byKey.get({ ...key })
+      return row ? sessionRecord(row) : null
+    },
+
+    findById (sessionId: string): SessionRecord | null {
+      const row = byId.get({ id: sessionId })
+      return row ? sessionRecord(row) : null
+    },
+
+    /**
+     * Replaces the session of `key` (its messages go with it) by a new one at `initialState`, score 0,
+     * with `greeting` as its first message, in one transaction.
+     */
+    replace (key: SessionKey, init: { playerName: string, playerGender: PlayerGender, initialState: string, greeting: NewMessage, tokens: { in: number, out: number } }): SessionRecord {
+      const now = new Date().toISOString()
+      const id = randomUUID()
+      db.transaction((tx) => {
+        tx.delete(sessions).where(and(
+          eq(sessions.scope, key.scope), eq(sessions.personaId, key.personaId),
+          eq(sessions.machineId, key.machineId), eq(sessions.userSessionId, key.userSessionId)
+        )).run()
+        tx.insert(sessions).values({
+          id,
+          scope: key.scope,
+          personaId: key.personaId,
+          machineId: key.machineId,
+          userSessionId: key.userSessionId,
+          playerName: init.playerName,
+          playerGender: init.playerGender,
+          currentState: init.initialState,
+          score: 0,
+          outcome: null,
+          redirectCount: 0,
+          summary: '',
+          summarizedCount: 0,
+          messageCount: 1,
+          startedAt: now,
+          lastMessageAt: now
+        }).run()
+        tx.insert(messages).values(messageRow(id, 1, init.greeting, now)).run()
+        tx.insert(turns).values({ id: randomUUID(), personaId: key.personaId, sessionId: id, tokensIn: init.tokens.in, tokensOut: init.tokens.out, createdAt: now }).run()
+      })
+      return sessionRecord(byId.get({ id }) as SessionRow)
+    },
+
+    /** Messages with seq > `after`, oldest first (`after` = summarized_count gives the unsummarized ones). */
+    messagesAfter (sessionId: string, after = 0): StoredMessage[] {
+      return messagesAfter.all({ sessionId, after }).map(storedMessage)
+    },
+
+    /**
+     * Commits a turn atomically: both messages, the session's new state, the player's progress
+     * (unlocks, completed outcome) and a statistics row. Throws StaleSessionError (nothing written)
+     * when the session is gone or another turn committed since `expectedMessageCount` was read.
+     */
+    commitTurn (c: TurnCommit): SessionRecord {
+      const now = new Date().toISOString()
+      db.transaction((tx) => {
+        const seq = c.expectedMessageCount
+        const updated = tx.update(sessions).set({
+          currentState: c.state.current_state,
+          score: c.state.score,
+          redirectCount: c.state.redirect_count,
+          outcome: c.state.outcome,
+          messageCount: seq + 2,
+          lastMessageAt: now,
+          ...(c.progress.completed !== null ? { extractionPending: true } : {})
+        }).where(and(eq(sessions.id, c.sessionId), eq(sessions.messageCount, seq), sql`${sessions.outcome} is null`)).run()
+        if (updated.changes !== 1) throw new StaleSessionError()
+        tx.insert(messages).values([
+          messageRow(c.sessionId, seq + 1, c.userMessage, now),
+          messageRow(c.sessionId, seq + 2, c.assistantMessage, now)
+        ]).run()
+        const { scope, personaId, userSessionId, unlock, completed } = c.progress
+        if (unlock.length > 0 || completed !== null) {
+          const progress = readProgress(tx, scope, personaId, userSessionId)
+          for (const key of unlock) if (!progress.unlocked_machine_keys.includes(key)) progress.unlocked_machine_keys.push(key)
+          if (completed !== null) progress.completed[completed.machineKey] = completed.outcome
+          writeProgress(tx, scope, personaId, userSessionId, progress)
+        }
+        tx.insert(turns).values({ id: randomUUID(), personaId, sessionId: c.sessionId, tokensIn: c.tokens.in, tokensOut: c.tokens.out, createdAt: now }).run()
+      })
+      return sessionRecord(byId.get({ id: c.sessionId }) as SessionRow)
+    },
+
+    /**
+     * Folds messages up to `summarizedCount` into the session's rolling summary, unless another
+     * summarization got there first (the count moved). Returns whether it applied.
+     */
+    saveSummary (sessionId: string, fromCount: number, summary: string, summarizedCount: number): boolean {
+      return db.update(sessions).set({ summary, summarizedCount })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.summarizedCount, fromCount))).run().changes === 1
+    },
+
+    /** Deletes a session and (by cascade) its messages; false when there was none. */
+    delete (sessionId: string): boolean {
+      return db.delete(sessions).where(eq(sessions.id, sessionId)).run().changes > 0
+    },
+
+    /** Every session of one player of one persona (any machine). */
+    listForPlayer (scope: string, personaId: string, userSessionId: string): SessionRecord[] {
+      return db.select().from(sessions).where(and(
+        eq(sessions.scope, scope), eq(sessions.personaId, personaId), eq(sessions.userSessionId, userSessionId)
+      )).all().map(sessionRecord)
+    },
+
+    progress (scope: string, personaId: string, userSessionId: string): ProgressRecord {
+      return progressRecord(progressByKey.get({ scope, personaId, userSessionId }))
+    },
+
+    /**
+     * Stores what was extracted from a completed session: merges `variables` into the player's
+     * progress, updates the memory summary with `mergeMemory` (given the stored one), adds the extraction step to the trace of the session's
+     * last message and clears the session's pending flag, in one transaction.
+     */
+    saveExtraction (sessionId: string, key: { scope: string, personaId: string, userSessionId: string }, result: { variables: Record<string, string>, mergeMemory: (previous: string) => string, traceStep: TurnTrace['steps']['extract'] | null }) {
+      db.transaction((tx) => {
+        const progress = readProgress(tx, key.scope, key.personaId, key.userSessionId)
+        progress.variables = { ...progress.variables, ...result.variables }
+        progress.memory_summary = result.mergeMemory(progress.memory_summary)
+        writeProgress(tx, key.scope, key.personaId, key.userSessionId, progress)
+        tx.update(sessions).set({ extractionPending: false }).where(eq(sessions.id, sessionId)).run()
+        if (result.traceStep) {
+          const last = tx.select({ id: messages.id, trace: messages.trace }).from(messages)
+            .where(and(eq(messages.sessionId, sessionId), eq(messages.role, 'assistant')))
+            .orderBy(sql`${messages.seq} desc`).limit(1).get()
+          const trace = parseJson<TurnTrace | null>(last?.trace ?? null, null)
+          if (last && trace) {
+            trace.steps.extract = result.traceStep
+            tx.update(messages).set({ trace: JSON.stringify(trace) }).where(eq(messages.id, last.id)).run()
+          }
+        }
+      })
+    },
+
+    /** Sessions of a player whose extraction is still pending. */
+    pendingExtractions (scope: string, personaId: string, userSessionId: string): SessionRecord[] {
+      return db.select().from(sessions).where(and(
+        eq(sessions.scope, scope), eq(sessions.personaId, personaId), eq(sessions.userSessionId, userSessionId),
+        eq(sessions.extractionPending, true)
+      )).all().map(sessionRecord)
+    },
+
+    /**
+     * Moves every session and progress row of scope `from` to scope `to`. Where `to` already has a
+     * session of the same (persona, machine, user_session_id), the more recently active one is kept;
+     * progress rows of the same (persona, user_session_id) are merged (unlocks united, `from` wins on
+     * completed outcomes and variables, memories joined).
+     */
+    migrate (from: string, to: string): { sessions_moved: number, progress_moved: number } {
+      if (from === to) return { sessions_moved: 0, progress_moved: 0 }
+      return db.transaction((tx) => {
+        let sessionsMoved = 0
+        for (const row of tx.select().from(sessions).where(eq(sessions.scope, from)).all()) {
+          const clash = tx.select().from(sessions).where(and(
+            eq(sessions.scope, to), eq(sessions.personaId, row.personaId), eq(sessions.machineId, row.machineId), eq(sessions.userSessionId, row.userSessionId)
+          )).get()
+          if (clash) {
+            const activity = (r: SessionRow) => r.lastMessageAt ?? r.startedAt
+            if (activity(clash) >= activity(row)) {
+              tx.delete(sessions).where(eq(sessions.id, row.id)).run()
+              continue
+            }
+            tx.delete(sessions).where(eq(sessions.id, clash.id)).run()
+          }
+          tx.update(sessions).set({ scope: to }).where(eq(sessions.id, row.id)).run()
+          sessionsMoved++
+        }
+        let progressMoved = 0
+        for (const row of tx.select().from(playerProgress).where(eq(playerProgress.scope, from)).all()) {
+          const mine = progressRecord(row)
+          const theirs = readProgress(tx, to, row.personaId, row.userSessionId)
+          const merged: ProgressRecord = {
+            unlocked_machine_keys: [...new Set([...theirs.unlocked_machine_keys, ...mine.unlocked_machine_keys])],
+            completed: { ...theirs.completed, ...mine.completed },
+            variables: { ...theirs.variables, ...mine.variables },
+            memory_summary: [theirs.memory_summary, mine.memory_summary].filter((m) => m !== '').join('\n\n')
+          }
+          tx.delete(playerProgress).where(and(
+            eq(playerProgress.scope, from), eq(playerProgress.personaId, row.personaId), eq(playerProgress.userSessionId, row.userSessionId)
+          )).run()
+          writeProgress(tx, to, row.personaId, row.userSessionId, merged)
+          progressMoved++
+        }
+        return { sessions_moved: sessionsMoved, progress_moved: progressMoved }
+      })
+    }
+  }
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>
