@@ -10,6 +10,7 @@ import { addSchemas, ErrorResponse } from './schemas/common.ts'
 import { AuthResponse, LoginBody, Me, RegisterBody, Stats, User, UserPatch } from './schemas/users.ts'
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './schemas/api-keys.ts'
 import { personaSchemas } from './schemas/personas.ts'
+import { chatSchemas } from './schemas/chat.ts'
 import dbPlugin from './plugins/db.ts'
 import repositoriesPlugin from './plugins/repositories.ts'
 import authPlugin from './plugins/auth.ts'
@@ -24,6 +25,8 @@ import personaRoutes from './routes/web/personas.ts'
 import creatorRoutes from './routes/web/creator.ts'
 import adminPersonaRoutes from './routes/web/admin-personas.ts'
 import sdkPersonaRoutes from './routes/sdk/personas.ts'
+import sdkChatRoutes from './routes/sdk/chat.ts'
+import webChatRoutes from './routes/web/chat.ts'
 
 const SECRET_HEADER = /^(authorization|cookie|x-api-key|x-llm-.*)$/i
 
@@ -52,6 +55,8 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream
   /** Extra routes registered under /api/v1 with the same guards (used by tests to probe categories). */
   extraRoutes?: (api: RapportApi) => Promise<void>
+  /** Interval of the heartbeat comment on event streams in ms (default 15 s; tests lower it). */
+  streamHeartbeatMs?: number
 }
 
 type RapportApi = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>
@@ -93,7 +98,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false })
 
-  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas])
+  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas])
 
   // docs → db → repositories → auth → rate limits → routes
   await app.register(docsPlugin)
@@ -116,6 +121,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     await api.register(creatorRoutes)
     await api.register(adminPersonaRoutes)
     await api.register(sdkPersonaRoutes)
+    await api.register(webChatRoutes, { heartbeatMs: options.streamHeartbeatMs })
+    await api.register(sdkChatRoutes, { llm: config.llm, heartbeatMs: options.streamHeartbeatMs })
     if (options.extraRoutes) await api.register(options.extraRoutes)
   }, { prefix: '/api/v1' })
 
