@@ -21,6 +21,8 @@ import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/web/auth.ts'
 import apiKeyRoutes from './routes/web/api-keys.ts'
 import adminRoutes from './routes/web/admin.ts'
+import authoringRoutes from './routes/web/authoring.ts'
+import { authoringSchemas } from './schemas/authoring.ts'
 import personaRoutes from './routes/web/personas.ts'
 import creatorRoutes from './routes/web/creator.ts'
 import adminPersonaRoutes from './routes/web/admin-personas.ts'
@@ -98,7 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false })
 
-  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas])
+  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas])
 
   // docs → db → repositories → auth → rate limits → routes
   await app.register(docsPlugin)
@@ -119,6 +121,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     await api.register(adminRoutes)
     await api.register(personaRoutes)
     await api.register(creatorRoutes)
+    await api.register(authoringRoutes, { llm: config.llm })
     await api.register(adminPersonaRoutes)
     await api.register(sdkPersonaRoutes)
     await api.register(webChatRoutes, { heartbeatMs: options.streamHeartbeatMs })

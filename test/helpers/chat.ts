@@ -27,6 +27,8 @@ export interface Scripted {
   evaluate: (answer: string | { follow_up: true } | null | FakeScript) => void
   /** The next reply (text, or a raw fake script). */
   reply: (answer: string | FakeScript) => void
+  /** Every request of `role` answers `script` (a fault) until called again with null. */
+  failing: (role: Role, script: FakeScript | null) => void
   /** Requests of one role so far. */
   requestsOf: (role: Role) => FakeRequest[]
   /** transition_id of `from->to:decision`. */
@@ -57,8 +59,11 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
     if (id === undefined) throw new Error(`no transition ${spec}`)
     return id
   }
+  const faults = new Map<Role, FakeScript>()
   fake.setDefault((req) => {
     const role = roleOf(req)
+    const fault = faults.get(role)
+    if (fault) return fault
     if (role === 'evaluate') return evals.shift() ?? { json: { transition_id: null, follow_up: false, reason: 'Nothing applies.' } }
     if (role === 'extract') return { json: { variables: {}, memory: 'They met.' } }
     if (role === 'summary') return { text: 'They talked.' }
@@ -75,6 +80,10 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
     },
     reply (answer) {
       replies.push(typeof answer === 'string' ? { text: answer } : answer)
+    },
+    failing (role, script) {
+      if (script === null) faults.delete(role)
+      else faults.set(role, script)
     },
     requestsOf: (role) => fake.requests.filter((r) => r.kind === 'chat' && roleOf(r) === role)
   }

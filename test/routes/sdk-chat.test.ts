@@ -454,3 +454,21 @@ t.test('POST /sdk/validate-llm-key', async (t) => {
   const noApiKey = await c.app.inject({ method: 'POST', url: '/api/v1/sdk/validate-llm-key', headers: llmHeaders })
   t.equal(noApiKey.statusCode, 401)
 })
+
+t.test('concurrent messages on one session are processed one at a time, nothing lost or duplicated', async (t) => {
+  const c = await chatSetup(t)
+  await init(c, 'p1')
+  const answers = ['door:approach->approach:redirect', null, 'door:approach->approach:redirect', null, null]
+  for (const [i, answer] of answers.entries()) {
+    c.evaluate(answer)
+    c.reply(`R${i}`)
+  }
+  const results = await Promise.all(answers.map((_, i) => send(c, 'p1', `message ${i}`)))
+  t.same(results.map((r) => r.statusCode), [200, 200, 200, 200, 200])
+  t.same(results.map((r) => [r.json().message, r.json().score, r.json().redirect_count]),
+    [['R0', -1, 1], ['R1', -1, 1], ['R2', -2, 2], ['R3', -2, 2], ['R4', -2, 2]], 'each turn saw the one before, in arrival order')
+  const history = (await get(c, 'history', 'user_session_id=p1')).json()
+  t.same([history.score, history.messages.length], [-2, 11])
+  t.same(history.messages.slice(1).map((m: { content: string }) => m.content),
+    ['message 0', 'R0', 'message 1', 'R1', 'message 2', 'R2', 'message 3', 'R3', 'message 4', 'R4'])
+})

@@ -45,8 +45,9 @@ export default async function webChatRoutes (app: App, opts: WebChatOptions = {}
       summary: 'Take over a guest\'s chats',
       description: 'Moves the web sessions, messages and player progress of a guest account (its user id, from POST /auth/guest) to the signed-in ' +
         'registered user, typically right after the guest registers. Where both accounts have a session on the same machine for the same ' +
-        'user_session_id, or progress for the same persona and user_session_id, yours is kept. 404 when there is no such account, ' +
-        '400 when it is not a guest account; guests themselves get 403.',
+        'user_session_id, the more recently active one is kept; progress for the same persona and user_session_id is merged (unlocks ' +
+        'united, the guest\'s outcomes and variables win, memories joined). 404 when there is no such account, 400 when it is not a ' +
+        'guest account; guests themselves get 403.',
       body: ref(MigrateProgressBody),
       response: { 200: ref(MigrateProgressResult), ...errors(400, 401, 403, 404, 429) }
     }
