@@ -98,7 +98,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     if (req.body === undefined || req.body === null) req.body = {}
   })
 
-  await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins.length ? config.corsOrigins : false })
+  // Without CORS_ORIGINS no browser origin is allowed, so the CORS hook is not installed at all.
+  if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins })
 
   addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas])
 
