@@ -1,5 +1,5 @@
 // Secrets handling: scrypt password hashes, API key generation and hashing, constant-time comparison.
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { hash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 64 }
 
@@ -42,7 +42,7 @@ export function generateApiKey (): string {
 
 /** API keys carry 128 random bits, so a fast SHA-256 digest is a safe, indexable stored form. */
 export function hashApiKey (key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  return hash('sha256', key, 'hex')
 }
 
 /** Constant-time equality of two hex digests. */

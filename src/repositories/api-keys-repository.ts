@@ -22,6 +22,8 @@ interface KeyRecord { id: string, keyHash: string, userId: string, revokedAt: st
 
 const CACHE_LIMIT = 10_000
 
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
+
 /**
  * Data access for API keys. last_used_at is recorded in memory and written in batches (see
  * flushUsage). Key records read on the request path are cached by digest and dropped on revocation;
@@ -33,7 +35,8 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
   const cache = new Map<string, KeyRecord>()
   const touch = db.update(apiKeys).set({ lastUsedAt: sql`${sql.placeholder('at')}` })
     .where(eq(apiKeys.id, sql.placeholder('id'))).prepare()
-  const pendingUse = new Map<string, string>()
+  // key id → last use (epoch ms), written by flushUsage
+  const pendingUse = new Map<string, number>()
 
   return {
     /** Creates a key for a user; the full key is returned here and never again. */
@@ -56,7 +59,7 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
     list (userId: string): ApiKeyView[] {
       return db.select().from(apiKeys).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
         .orderBy(desc(apiKeys.createdAt)).all()
-        .map((r) => ({ id: r.id, name: r.name, key_prefix: r.keyPrefix, last_four: r.lastFour, created_at: r.createdAt, last_used_at: pendingUse.get(r.id) ?? r.lastUsedAt }))
+        .map((r) => ({ id: r.id, name: r.name, key_prefix: r.keyPrefix, last_four: r.lastFour, created_at: r.createdAt, last_used_at: iso(pendingUse.get(r.id)) ?? r.lastUsedAt }))
     },
     /** Revokes a key of this user; false when there is no such active key. */
     revoke (userId: string, keyId: string): boolean {
@@ -72,18 +75,18 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
      */
     authenticate (key: string): ApiKeyOwner | 'invalid' | 'revoked' | 'disabled' {
       const digest = hashApiKey(key)
+      // Comparing digests (not keys) is what keeps lookups timing-safe: a digest's prefix tells an
+      // attacker nothing about a key. Records read from the database are compared in constant time.
       let row = cache.get(digest)
       if (!row) {
         row = byHash.get({ hash: digest })
-        if (row) {
-          if (cache.size >= CACHE_LIMIT) cache.clear()
-          cache.set(digest, row)
-        }
+        if (!row || !sameDigest(row.keyHash, digest)) return 'invalid'
+        if (cache.size >= CACHE_LIMIT) cache.clear()
+        cache.set(digest, row)
       }
-      if (!row || !sameDigest(row.keyHash, digest)) return 'invalid'
       if (row.revokedAt) return 'revoked'
       if (!isUserActive(row.userId)) return 'disabled'
-      pendingUse.set(row.id, new Date().toISOString())
+      pendingUse.set(row.id, Date.now())
       return { keyId: row.id, userId: row.userId }
     },
     /** Writes the recorded last_used_at values in one transaction. */
@@ -92,7 +95,7 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
       const batch = [...pendingUse]
       pendingUse.clear()
       db.transaction(() => {
-        for (const [id, at] of batch) touch.run({ id, at })
+        for (const [id, at] of batch) touch.run({ id, at: iso(at) })
       })
     }
   }

@@ -51,6 +51,14 @@ export interface StoredGraph extends PersonaGraph {
   machines: StoredMachine[]
 }
 
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
 /** What loadGraph returns: the persona and its graph. */
 export interface LoadedGraph {
   persona: PersonaView
@@ -312,15 +320,35 @@ export function createPersonasRepository (db: Db) {
     }
   }
 
+  // Read-mostly caches for the hot paths (every chat turn loads a graph; every SDK client lists
+  // personas). Every write to personas goes through this repository and drops what it may change;
+  // the server process is the only writer of its SQLite file.
+  const graphCache = new Map<string, LoadedGraph>()
+  const sdkListCache = new Map<string, SdkPersonaView[]>()
+  const CACHE_LIMIT = 1000
+  function changed (personaId: string) {
+    graphCache.delete(personaId)
+    sdkListCache.clear()
+  }
+
   return {
     findById,
 
     /**
      * The persona and its whole graph, machine ids and transition ids filled in; null when there is
      * no such persona. Machines come ordered by display_order then machine_key, states, transitions,
-     * output variables, links and variables in authored order. Cheap enough for every chat turn.
+     * output variables, links and variables in authored order. Cached until the persona changes; the
+     * result is frozen, callers must not modify it.
      */
-    loadGraph,
+    loadGraph (personaId: string): LoadedGraph | null {
+      const cached = graphCache.get(personaId)
+      if (cached !== undefined) return cached
+      const loaded = loadGraph(personaId)
+      if (loaded === null) return null
+      if (graphCache.size >= CACHE_LIMIT) graphCache.clear()
+      graphCache.set(personaId, deepFreeze(loaded))
+      return loaded
+    },
 
     /**
      * Creates a persona (personaId null) or replaces an existing persona's fields and whole graph,
@@ -349,6 +377,7 @@ export function createPersonasRepository (db: Db) {
         writeGraph(tx, target, graph)
         return target
       })
+      changed(savedId)
       return { created: personaId === null, loaded: loadGraph(savedId) as LoadedGraph }
     },
 
@@ -375,18 +404,27 @@ export function createPersonasRepository (db: Db) {
 
     /** The SDK persona list: published personas of one owner, oldest first (one prepared statement). */
     listPublishedByOwner (ownerId: string): SdkPersonaView[] {
-      return publishedOfOwner.all({ ownerId })
+      let list = sdkListCache.get(ownerId)
+      if (list === undefined) {
+        list = Object.freeze(publishedOfOwner.all({ ownerId })) as SdkPersonaView[]
+        if (sdkListCache.size >= CACHE_LIMIT) sdkListCache.clear()
+        sdkListCache.set(ownerId, list)
+      }
+      return list
     },
 
     /** Sets is_published; null when there is no such persona. */
     setPublished (personaId: string, published: boolean): PersonaView | null {
       const rows = db.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning().all()
+      changed(personaId)
       return rows.length ? personaView(rows[0]) : null
     },
 
     /** Deletes a persona and, by cascade, everything under it; false when there was none. */
     delete (personaId: string): boolean {
-      return db.delete(personas).where(eq(personas.id, personaId)).run().changes > 0
+      const deleted = db.delete(personas).where(eq(personas.id, personaId)).run().changes > 0
+      changed(personaId)
+      return deleted
     },
 
     count (): number {
