@@ -6,6 +6,8 @@ export interface Scenario {
   name: string
   title: string
   targetRatio?: number
+  /** A bare Fastify route answering the same body, reported as a second reference. */
+  sameBodyBare?: string
   env?: Record<string, string>
   setup: (baseUrl: string) => Promise<autocannon.Options>
 }
@@ -54,6 +56,7 @@ export const scenarios: Scenario[] = [
     name: 'sdk-personas',
     title: 'GET /api/v1/sdk/personas (key + limit + SQLite, 20)',
     targetRatio: 0.6,
+    sameBodyBare: '/bare-personas',
     async setup (baseUrl) {
       const token = await signUp(baseUrl)
       await publishExamples(baseUrl, token, 20)

@@ -18,10 +18,10 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Verifies the Bearer JWT and the live user record; sets request.user. Throws 401. */
-    verifyJwt: (request: FastifyRequest) => Promise<void>
-    /** Verifies X-API-Key; sets request.apiKey. Throws 401. */
-    verifyApiKey: (request: FastifyRequest) => Promise<void>
+    /** Verifies the Bearer JWT and the live user record; sets request.user. Throws 401. Synchronous. */
+    verifyJwt: (request: FastifyRequest) => void
+    /** Verifies X-API-Key; sets request.apiKey. Throws 401. Synchronous. */
+    verifyApiKey: (request: FastifyRequest) => void
     /** Signs a token for a user. */
     signToken: (user: AuthUser) => string
   }
@@ -65,7 +65,7 @@ export default fp(async function authPlugin (app, opts: { secret: string, expire
 
   app.decorate('signToken', (user: AuthUser) => app.jwt.sign({ sub: user.id, role: user.role }))
 
-  app.decorate('verifyJwt', async (request: FastifyRequest) => {
+  app.decorate('verifyJwt', (request: FastifyRequest) => {
     // The token proves identity; role and disabled come from the database so changes apply at once.
     const account = app.repos.users.findById(subjectOf(request))
     if (!account) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
@@ -74,7 +74,7 @@ export default fp(async function authPlugin (app, opts: { secret: string, expire
     request.account = account
   })
 
-  app.decorate('verifyApiKey', async (request: FastifyRequest) => {
+  app.decorate('verifyApiKey', (request: FastifyRequest) => {
     const header = request.headers['x-api-key']
     const key = Array.isArray(header) ? header[0] : header
     if (!key) throw new Errors.Unauthorized('Missing X-API-Key header')
