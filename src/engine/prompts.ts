@@ -25,8 +25,10 @@ export interface Conversation {
   recent: ChatMessage[]
 }
 
+// Kept small against the rest of the prompt (identity, scenario, state, recent messages) so that a
+// long conversation costs about what a short one does (bench: prompt at turn 200 vs turn 20).
 /** Longest rolling summary kept on a session, in characters. */
-export const MAX_SUMMARY_CHARS = 1500
+export const MAX_SUMMARY_CHARS = 600
 /** Longest long-term memory kept on a player's progress, in characters. */
 export const MAX_MEMORY_CHARS = 2000
 

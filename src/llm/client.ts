@@ -146,11 +146,11 @@ function attemptGuard (timeoutMs: number, callerSignal: AbortSignal | undefined,
     retryable (err: unknown): boolean {
       return !timedOut && !callerSignal?.aborted && !(err instanceof LlmError) && isRetryable(err)
     },
-    dispose () {
+    /** Ends the attempt; one that did not complete is aborted so nothing of it still talks to the provider. */
+    dispose (completed: boolean) {
       clearTimeout(timer)
       callerSignal?.removeEventListener('abort', onCallerAbort)
-      // Make sure nothing of this attempt is still talking to the provider.
-      controller.abort()
+      if (!completed) controller.abort()
     }
   }
 }
@@ -200,13 +200,16 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError()
       const guard = attemptGuard(timeoutMs, signal, [step.apiKey])
+      let completed = false
       try {
-        return await call(guard.signal)
+        const result = await call(guard.signal)
+        completed = true
+        return result
       } catch (err) {
         if (attempt < MAX_ATTEMPTS && guard.retryable(err)) continue
         throw guard.failure(err)
       } finally {
-        guard.dispose()
+        guard.dispose(completed)
       }
     }
   }
@@ -276,6 +279,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         if (signal.aborted) throw abortedError()
         const guard = attemptGuard(timeoutMs, signal, [step.apiKey])
         let streamed = false
+        let completed = false
         try {
           const result = aiStreamText({
             model,
@@ -306,13 +310,14 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
               usage = part.totalUsage
             }
           }
+          completed = true
           return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
         } catch (err) {
           // Once a token went out it cannot be taken back, so only a silent failure is retried.
           if (!streamed && attempt < MAX_ATTEMPTS && guard.retryable(err)) continue
           throw guard.failure(err)
         } finally {
-          guard.dispose()
+          guard.dispose(completed)
         }
       }
     })()
