@@ -180,6 +180,43 @@ export function createSessionsRepository (db: Db) {
     eq(playerProgress.scope, p('scope')), eq(playerProgress.personaId, p('personaId')), eq(playerProgress.userSessionId, p('userSessionId'))
   )).prepare()
 
+  // The writes of every turn, prepared once (unprepared builders rebuild their SQL on each call).
+  // Update values are placeholders wrapped in sql`` (drizzle's update types take no bare placeholder).
+  const updateAfterTurn = db.update(sessions).set({
+    currentState: sql`${p('currentState')}`,
+    score: sql`${p('score')}`,
+    redirectCount: sql`${p('redirectCount')}`,
+    outcome: sql`${p('outcome')}`,
+    messageCount: sql`${p('messageCount')}`,
+    lastMessageAt: sql`${p('now')}`,
+    extractionPending: sql`${sessions.extractionPending} or ${p('completing')}`
+  }).where(and(eq(sessions.id, p('sessionId')), eq(sessions.messageCount, p('seq')), sql`${sessions.outcome} is null`)).prepare()
+  const insertMessage = db.insert(messages).values({
+    id: p('id'),
+    sessionId: p('sessionId'),
+    seq: p('seq'),
+    role: p('role'),
+    content: p('content'),
+    stateKeyAtTime: p('stateKeyAtTime'),
+    scoreAtTime: p('scoreAtTime'),
+    decision: p('decision'),
+    followUpTriggered: p('followUpTriggered'),
+    trace: p('trace'),
+    createdAt: p('createdAt')
+  }).prepare()
+  const insertTurn = db.insert(turns).values({
+    id: p('id'), personaId: p('personaId'), sessionId: p('sessionId'), tokensIn: p('tokensIn'), tokensOut: p('tokensOut'), createdAt: p('createdAt')
+  }).prepare()
+  const pendingOfPlayer = db.select().from(sessions).where(and(
+    eq(sessions.scope, p('scope')), eq(sessions.personaId, p('personaId')), eq(sessions.userSessionId, p('userSessionId')),
+    eq(sessions.extractionPending, true)
+  )).prepare()
+  const updateSummary = db.update(sessions).set({ summary: sql`${p('summary')}`, summarizedCount: sql`${p('summarizedCount')}` })
+    .where(and(eq(sessions.id, p('sessionId')), eq(sessions.summarizedCount, p('fromCount')))).prepare()
+
+  /** A message row with booleans as SQLite integers, for the prepared insert. */
+  const messageParams = (row: typeof messages.$inferInsert) => ({ ...row, followUpTriggered: row.followUpTriggered ? 1 : 0 })
+
   function readProgress (tx: Tx | Db, scope: string, personaId: string, userSessionId: string): ProgressRecord {
     return progressRecord(tx.select().from(playerProgress).where(and(
       eq(playerProgress.scope, scope), eq(playerProgress.personaId, personaId), eq(playerProgress.userSessionId, userSessionId)
@@ -259,20 +296,21 @@ export function createSessionsRepository (db: Db) {
       const now = new Date().toISOString()
       db.transaction((tx) => {
         const seq = c.expectedMessageCount
-        const updated = tx.update(sessions).set({
+        // Prepared statements run on the same connection, so inside this transaction.
+        const updated = updateAfterTurn.run({
           currentState: c.state.current_state,
           score: c.state.score,
           redirectCount: c.state.redirect_count,
           outcome: c.state.outcome,
           messageCount: seq + 2,
-          lastMessageAt: now,
-          ...(c.progress.completed !== null ? { extractionPending: true } : {})
-        }).where(and(eq(sessions.id, c.sessionId), eq(sessions.messageCount, seq), sql`${sessions.outcome} is null`)).run()
+          now,
+          completing: c.progress.completed !== null ? 1 : 0,
+          sessionId: c.sessionId,
+          seq
+        })
         if (updated.changes !== 1) throw new StaleSessionError()
-        tx.insert(messages).values([
-          messageRow(c.sessionId, seq + 1, c.userMessage, now),
-          messageRow(c.sessionId, seq + 2, c.assistantMessage, now)
-        ]).run()
+        insertMessage.run(messageParams(messageRow(c.sessionId, seq + 1, c.userMessage, now)))
+        insertMessage.run(messageParams(messageRow(c.sessionId, seq + 2, c.assistantMessage, now)))
         const { scope, personaId, userSessionId, unlock, completed } = c.progress
         if (unlock.length > 0 || completed !== null) {
           const progress = readProgress(tx, scope, personaId, userSessionId)
@@ -280,7 +318,7 @@ export function createSessionsRepository (db: Db) {
           if (completed !== null) progress.completed[completed.machineKey] = completed.outcome
           writeProgress(tx, scope, personaId, userSessionId, progress)
         }
-        tx.insert(turns).values({ id: randomUUID(), personaId, sessionId: c.sessionId, tokensIn: c.tokens.in, tokensOut: c.tokens.out, createdAt: now }).run()
+        insertTurn.run({ id: randomUUID(), personaId, sessionId: c.sessionId, tokensIn: c.tokens.in, tokensOut: c.tokens.out, createdAt: now })
       })
       return sessionRecord(byId.get({ id: c.sessionId }) as SessionRow)
     },
@@ -290,8 +328,7 @@ export function createSessionsRepository (db: Db) {
      * summarization got there first (the count moved). Returns whether it applied.
      */
     saveSummary (sessionId: string, fromCount: number, summary: string, summarizedCount: number): boolean {
-      return db.update(sessions).set({ summary, summarizedCount })
-        .where(and(eq(sessions.id, sessionId), eq(sessions.summarizedCount, fromCount))).run().changes === 1
+      return updateSummary.run({ summary, summarizedCount, sessionId, fromCount }).changes === 1
     },
 
     /** Deletes a session and (by cascade) its messages; false when there was none. */
@@ -337,10 +374,7 @@ export function createSessionsRepository (db: Db) {
 
     /** Sessions of a player whose extraction is still pending. */
     pendingExtractions (scope: string, personaId: string, userSessionId: string): SessionRecord[] {
-      return db.select().from(sessions).where(and(
-        eq(sessions.scope, scope), eq(sessions.personaId, personaId), eq(sessions.userSessionId, userSessionId),
-        eq(sessions.extractionPending, true)
-      )).all().map(sessionRecord)
+      return pendingOfPlayer.all({ scope, personaId, userSessionId }).map(sessionRecord)
     },
 
     /**
