@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FakeOptions, FakeRecord } from './fake-llm-process.ts'
 import { apiKey, signUp } from './scenarios.ts'
+import { startTarget } from './target-process.ts'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -61,19 +62,6 @@ async function startFake (mode: 'instant' | 'stamped', options: FakeOptions = {}
     child.send({ ...msg, id })
   })
   return { child, url: `http://127.0.0.1:${port}`, ask }
-}
-
-async function startTarget (mode: 'app' | 'bare', env: Record<string, string> = {}): Promise<{ child: ChildProcess, url: string }> {
-  const child = fork(new URL('./target.ts', import.meta.url).pathname, [mode], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port))
-    child.once('exit', (code) => reject(new Error(`target ${mode} exited with ${code}`)))
-  })
-  return { child, url: `http://127.0.0.1:${port}` }
 }
 
 async function stop (child: ChildProcess) {

@@ -1,9 +1,9 @@
 // Benchmark harness: requests/s of Rapport routes against a bare Fastify route, measured in the same run.
 // Bare and Rapport runs alternate (several rounds) and the median ratio is reported, so a noisy
 // machine moves both sides alike. Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 50 --only auth-me]
-import { fork, type ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
 import { scenarios, type Scenario } from './scenarios.ts'
+import { startTarget as start } from './target-process.ts'
 
 const args = process.argv.slice(2)
 const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def }
@@ -11,19 +11,6 @@ const seconds = Number(opt('seconds', '5'))
 const rounds = Number(opt('rounds', '3'))
 const connections = Number(opt('connections', '50'))
 const only = opt('only', '')
-
-async function start (mode: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess, url: string }> {
-  const child = fork(new URL('./target.ts', import.meta.url).pathname, [mode], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port))
-    child.once('exit', (code) => reject(new Error(`target ${mode} exited with ${code}`)))
-  })
-  return { child, url: `http://127.0.0.1:${port}` }
-}
 
 interface Run { rps: number, p50: number, p99: number, errors: number }
 

@@ -5,6 +5,13 @@ import { Type } from '@sinclair/typebox'
 import { buildApp } from '../src/app.ts'
 import { bearer, build, register, testConfig } from './helpers/build.ts'
 
+/** A log destination that keeps every line. */
+function captureLogs () {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+  return { lines, stream }
+}
+
 const envelope = (t: Test, res: { json: () => unknown, headers: Record<string, unknown> }, message: string | RegExp) => {
   const body = res.json() as { error: { message: string } }
   t.same(Object.keys(body), ['error'], 'only the error key')
@@ -88,8 +95,7 @@ t.test('authentication failures are 401 in the envelope', async (t) => {
 })
 
 t.test('an unhandled exception is masked as 500 and logged with the request id', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+  const { lines, stream } = captureLogs()
   const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), {
     logStream: stream,
     extraRoutes: async (api) => {
@@ -123,8 +129,7 @@ t.test('a database failure is a masked 500', async (t) => {
 })
 
 t.test('secrets in headers never reach the logs', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+  const { lines, stream } = captureLogs()
   const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logStream: stream })
   t.teardown(() => app.close())
   const a = await register(app)

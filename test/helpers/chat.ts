@@ -115,3 +115,21 @@ export async function chatSetup (t: Test, options: { example?: ExampleName, publ
     })
   }
 }
+
+/** A ChatResponse with the defaults of a plain turn in Vex's door machine, overridden by `fields`. */
+export function chatResponse (sessionId: string, fields: Record<string, unknown>) {
+  return {
+    message: 'Fine words.',
+    current_state: 'approach',
+    score: 0,
+    outcome: null,
+    decision: null,
+    follow_up: false,
+    session_id: sessionId,
+    scoring_mode: 'scoring',
+    redirect_count: 0,
+    machine_completed: false,
+    unlocked_machines: null,
+    ...fields
+  }
+}

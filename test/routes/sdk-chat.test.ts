@@ -1,7 +1,7 @@
 // SDK chat API (SPEC §4 rows 2–9) against the fake LLM: a full playthrough, machine selection, session lifecycle, validate-llm-key, access.
 import t from 'tap'
 import { bearer, createKey, register } from '../helpers/build.ts'
-import { chatSetup, LLM_KEY, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
+import { chatResponse, chatSetup, LLM_KEY, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
 import { saveExample } from '../helpers/examples.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -19,23 +19,7 @@ function get (c: ChatSetup, what: 'session' | 'history' | 'machines', query: str
   return c.sdk('GET', `/chat/${c.persona.id}/${what}?${query}`)
 }
 
-/** A ChatResponse with the defaults of a plain turn in the door machine. */
-function turn (sessionId: string, fields: Record<string, unknown>) {
-  return {
-    message: 'Fine words.',
-    current_state: 'approach',
-    score: 0,
-    outcome: null,
-    decision: null,
-    follow_up: false,
-    session_id: sessionId,
-    scoring_mode: 'scoring',
-    redirect_count: 0,
-    machine_completed: false,
-    unlocked_machines: null,
-    ...fields
-  }
-}
+const turn = chatResponse
 
 t.test('Vex is played end to end through the SDK: init, redirect, no transition, pass, follow-up, reject, completion with unlock', async (t) => {
   const c = await chatSetup(t)

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { testConfig } from '../helpers/build.ts'
-import { chatSetup, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
+import { chatResponse, chatSetup, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
 import { parseSse, sseReader } from '../helpers/sse.ts'
 
 function init (c: ChatSetup, userSessionId: string, machineId?: string) {
@@ -14,20 +14,10 @@ async function stream (c: ChatSetup, userSessionId: string, message: string, mac
   return { res, events: res.statusCode === 200 ? parseSse(res.body) : [] }
 }
 
+/** The metadata event: a ChatResponse without its message. */
 function meta (sessionId: string, fields: Record<string, unknown>) {
-  return {
-    current_state: 'approach',
-    score: 0,
-    outcome: null,
-    decision: null,
-    follow_up: false,
-    session_id: sessionId,
-    scoring_mode: 'scoring',
-    redirect_count: 0,
-    machine_completed: false,
-    unlocked_machines: null,
-    ...fields
-  }
+  const { message: _message, ...rest } = chatResponse(sessionId, fields)
+  return rest
 }
 
 /** metadata, one text_delta per chunk, done: the exact event list of a streamed turn. */
