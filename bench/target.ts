@@ -28,10 +28,10 @@ async function main () {
     DATABASE_URL: join(dir, 'bench.db'),
     DATA_DIR: dir,
     LOG_LEVEL: 'silent',
-    RATE_LIMIT_GENERAL: '1000000',
-    RATE_LIMIT_SDK_GENERAL: '1000000',
-    RATE_LIMIT_SDK_CHAT: '1000000',
-    RATE_LIMIT_CHAT: '1000000',
+    RATE_LIMIT_GENERAL: '1000000000',
+    RATE_LIMIT_SDK_GENERAL: '1000000000',
+    RATE_LIMIT_SDK_CHAT: '1000000000',
+    RATE_LIMIT_CHAT: '1000000000',
     ...JSON.parse(process.env.BENCH_ENV ?? '{}')
   }
   const app = await buildApp(loadConfig(env))

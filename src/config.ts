@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
 const PerMinute = (def: number, description: string) =>
-  Type.Integer({ minimum: 1, maximum: 1_000_000, default: def, description })
+  Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: def, description })
 
 /** The environment variables the server reads, with their defaults. */
 export const EnvSchema = Type.Object({
