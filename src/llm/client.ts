@@ -13,6 +13,7 @@ import { createXai } from '@ai-sdk/xai'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LlmError, isRetryable, mapProviderError } from './errors.ts'
+import { httpFetch } from './http-fetch.ts'
 import { DEFAULT_BASE_URLS, parseModel } from './models.ts'
 import type { ProviderId } from './models.ts'
 
@@ -94,17 +95,17 @@ function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel 
   const baseURL = (settings.baseUrls[provider] ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
   const apiKey = step.apiKey
   switch (provider) {
-    case 'openai': return createOpenAI({ baseURL, apiKey }).chat(modelId)
-    case 'anthropic': return createAnthropic({ baseURL, apiKey })(modelId)
-    case 'groq': return createGroq({ baseURL, apiKey })(modelId)
-    case 'mistral': return createMistral({ baseURL, apiKey })(modelId)
-    case 'deepseek': return createDeepSeek({ baseURL, apiKey })(modelId)
-    case 'together_ai': return createTogetherAI({ baseURL, apiKey })(modelId)
-    case 'xai': return createXai({ baseURL, apiKey }).chat(modelId)
-    case 'gemini': return createGoogleGenerativeAI({ baseURL, apiKey })(modelId)
+    case 'openai': return createOpenAI({ baseURL, apiKey, fetch: httpFetch }).chat(modelId)
+    case 'anthropic': return createAnthropic({ baseURL, apiKey, fetch: httpFetch })(modelId)
+    case 'groq': return createGroq({ baseURL, apiKey, fetch: httpFetch })(modelId)
+    case 'mistral': return createMistral({ baseURL, apiKey, fetch: httpFetch })(modelId)
+    case 'deepseek': return createDeepSeek({ baseURL, apiKey, fetch: httpFetch })(modelId)
+    case 'together_ai': return createTogetherAI({ baseURL, apiKey, fetch: httpFetch })(modelId)
+    case 'xai': return createXai({ baseURL, apiKey, fetch: httpFetch }).chat(modelId)
+    case 'gemini': return createGoogleGenerativeAI({ baseURL, apiKey, fetch: httpFetch })(modelId)
     case 'openrouter':
     case 'ollama':
-      return createOpenAICompatible({ name: provider, baseURL, apiKey, includeUsage: true })(modelId)
+      return createOpenAICompatible({ name: provider, baseURL, apiKey, includeUsage: true, fetch: httpFetch })(modelId)
   }
 }
 
