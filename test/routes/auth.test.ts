@@ -124,3 +124,22 @@ t.test('a role change applies to existing tokens at once', async (t) => {
   await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${u.id}`, headers: bearer(root), payload: { role: 'admin' } })
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: bearer(u) })).statusCode, 200)
 })
+
+t.test('unsigned (alg none), malformed and non-Bearer tokens are 401', async (t) => {
+  const app = await build(t)
+  const a = await register(app)
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: a.id, role: 'admin', iat: now, exp: now + 60 })}.`
+  const cases: Array<[string, string]> = [
+    [`Bearer ${unsigned}`, 'Invalid token'],
+    ['Bearer a.b.c', 'Invalid token'],
+    [`Basic ${Buffer.from('me:pw').toString('base64')}`, 'Malformed Authorization header: expected Bearer <token>'],
+    ['Bearer', 'Malformed Authorization header: expected Bearer <token>']
+  ]
+  for (const [authorization, message] of cases) {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: { authorization } })
+    t.equal(res.statusCode, 401, authorization.slice(0, 20))
+    t.same(res.json(), { error: { message } })
+  }
+})
