@@ -1,6 +1,6 @@
 // Test helpers: a fresh app on an in-memory database per test, plus small request shortcuts.
 import type { Test } from 'tap'
-import { buildApp, type RapportApp } from '../../src/app.ts'
+import { buildApp, type BuildOptions, type RapportApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 
 /** A config for tests: in-memory database, silent logs, overridable environment. */
@@ -9,8 +9,8 @@ export function testConfig (env: Record<string, string> = {}): Config {
 }
 
 /** Builds a fresh app and closes it when the test ends. */
-export async function build (t: Test, env: Record<string, string> = {}, config?: Partial<Config>): Promise<RapportApp> {
-  const app = await buildApp({ ...testConfig(env), ...config })
+export async function build (t: Test, env: Record<string, string> = {}, config?: Partial<Config>, options?: BuildOptions): Promise<RapportApp> {
+  const app = await buildApp({ ...testConfig(env), ...config }, options)
   t.teardown(() => app.close())
   await app.ready()
   return app

@@ -90,9 +90,9 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
 }
 
 /** Fake LLM + app pointed at it + owner, key and a published example persona. */
-export async function chatSetup (t: Test, options: { example?: ExampleName, publish?: boolean, env?: Record<string, string> } = {}): Promise<ChatSetup> {
+export async function chatSetup (t: Test, options: { example?: ExampleName, publish?: boolean, env?: Record<string, string>, logStream?: NodeJS.WritableStream } = {}): Promise<ChatSetup> {
   const fake = await startFakeLlm()
-  const app = await build(t, { OPENAI_BASE_URL: `${fake.url}/openai/v1`, ANTHROPIC_BASE_URL: `${fake.url}/anthropic/v1`, ...options.env })
+  const app = await build(t, { OPENAI_BASE_URL: `${fake.url}/openai/v1`, ANTHROPIC_BASE_URL: `${fake.url}/anthropic/v1`, ...options.env }, undefined, { logStream: options.logStream })
   // Registered after build's teardown, so it runs once the app (and its background work) has closed.
   t.teardown(() => fake.close())
   const owner = await register(app)
