@@ -7,8 +7,11 @@ import { join } from 'node:path'
 
 const entry = new URL('../src/server.ts', import.meta.url).pathname
 
+// The child is a plain server process: it needs nothing of tap's environment (see test/coverage-map.mjs).
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
+
 function startServer (env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { out += d })
