@@ -1,6 +1,7 @@
 // The OpenAPI document: valid 3.x, named components, every operation documented, committed file current.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { Validator } from '@seriousme/openapi-schema-validator'
 import { build } from './helpers/build.ts'
 
 t.test('the served document is complete and matches the committed file', async (t) => {
@@ -9,6 +10,8 @@ t.test('the served document is complete and matches the committed file', async (
   t.equal(res.statusCode, 200)
   const doc = res.json()
   t.match(doc.openapi, /^3\.\d+\.\d+$/)
+  const validation = await new Validator().validate(doc)
+  t.ok(validation.valid, `valid OpenAPI ${doc.openapi}: ${JSON.stringify(validation.errors)?.slice(0, 2000)}`)
   t.ok(doc.components.securitySchemes.bearerAuth && doc.components.securitySchemes.apiKeyAuth)
   t.ok(doc.components.schemas.ErrorResponse, 'one named ErrorResponse component')
   for (const name of Object.keys(doc.components.schemas)) t.notMatch(name, /^def-\d+$/, `component ${name} has a real name`)
