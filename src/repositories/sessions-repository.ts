@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { messages, playerProgress, sessions, turns } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
-import type { DecisionType, Outcome } from '../engine/graph.ts'
+import type { Outcome } from '../engine/graph.ts'
 import type { HistoryMessage, PlayerGender, SessionStatus, TurnTrace } from '../engine/chat-types.ts'
 
 /** The identity of a session: one per (scope, persona, machine, user_session_id). */
@@ -38,15 +38,7 @@ export interface ProgressRecord {
 }
 
 /** A message to append: everything but id, seq and time, which the repository assigns. */
-export interface NewMessage {
-  role: 'user' | 'assistant'
-  content: string
-  state_key_at_time: string | null
-  score_at_time: number | null
-  decision: DecisionType | null
-  follow_up_triggered: boolean
-  trace: TurnTrace | null
-}
+export type NewMessage = Omit<HistoryMessage, 'id' | 'created_at' | 'trace'> & { trace: TurnTrace | null }
 
 export interface TurnCommit {
   sessionId: string
