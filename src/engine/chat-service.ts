@@ -303,9 +303,9 @@ export function createChatService (options: ChatServiceOptions): ChatService {
     const lock = `summary:${sessionId}`
     if (busy.has(lock)) return
     const session = repos.sessions.findById(sessionId)
-    if (session === null) return
+    // seq runs 1..message_count and summarized_count is the last folded seq: count before reading.
+    if (session === null || session.message_count - session.summarized_count <= window) return
     const unsummarized = repos.sessions.messagesAfter(sessionId, session.summarized_count)
-    if (unsummarized.length <= window) return
     const folded = unsummarized.slice(0, unsummarized.length - keep)
     busy.add(lock)
     try {
