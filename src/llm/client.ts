@@ -109,6 +109,19 @@ function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel 
   }
 }
 
+/** The options every AI SDK call shares; the SDK's own retries are off (withRetry decides). */
+function callOptions (model: LanguageModel, request: TextRequest, abortSignal: AbortSignal) {
+  return {
+    model,
+    system: request.system,
+    messages: request.messages,
+    maxOutputTokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    maxRetries: 0,
+    abortSignal
+  }
+}
+
 function toUsage (usage: LanguageModelUsage | undefined): TokenUsage {
   return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 }
 }
@@ -218,15 +231,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
   async function generateText (step: StepConfig, request: TextRequest): Promise<TextResult> {
     const started = performance.now()
     const model = languageModel(settings, step)
-    const result = await withRetry(step, request.signal, (abortSignal) => aiGenerateText({
-      model,
-      system: request.system,
-      messages: request.messages,
-      maxOutputTokens: request.maxOutputTokens,
-      temperature: request.temperature,
-      maxRetries: 0,
-      abortSignal
-    }))
+    const result = await withRetry(step, request.signal, (abortSignal) => aiGenerateText(callOptions(model, request, abortSignal)))
     return { text: result.text, usage: toUsage(result.totalUsage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
@@ -238,13 +243,8 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     const { text, usage } = await withRetry(step, request.signal, async (abortSignal) => {
       try {
         const result = await aiGenerateText({
-          model,
+          ...callOptions(model, request, abortSignal),
           system: `${request.system}\n\n${jsonInstruction(request.schema)}`,
-          messages: request.messages,
-          maxOutputTokens: request.maxOutputTokens,
-          temperature: request.temperature,
-          maxRetries: 0,
-          abortSignal,
           ...(output ? { output } : {})
         })
         return { text: result.text, usage: result.totalUsage }
@@ -282,16 +282,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         let streamed = false
         let completed = false
         try {
-          const result = aiStreamText({
-            model,
-            system: request.system,
-            messages: request.messages,
-            maxOutputTokens: request.maxOutputTokens,
-            temperature: request.temperature,
-            maxRetries: 0,
-            abortSignal: guard.signal,
-            onError: () => {}
-          })
+          const result = aiStreamText({ ...callOptions(model, request, guard.signal), onError: () => {} })
           let usage: LanguageModelUsage | undefined
           for await (const part of result.fullStream) {
             if (part.type === 'text-delta') {
