@@ -139,7 +139,7 @@ def backoff_delay(attempt: int, retry_after: Optional[float] = None,
     exponential backoff of 0.25-0.5 s, 0.5-1 s, 1-2 s, ..."""
     if retry_after is not None:
         return retry_after
-    base = 0.25 * (2 ** attempt)
+    base = 0.25 * 2.0 ** attempt
     return base + base * rand()
 
 

@@ -203,7 +203,7 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             raise ValueError(f'{where}: expected an array')
         (item_type,) = typing.get_args(tp)
         return [_convert(item_type, v, where) for v in value]
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_dict(tp, value)
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ValueError(f'{where}: expected an integer')

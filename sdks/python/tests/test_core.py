@@ -64,7 +64,7 @@ class OptionsTest(unittest.TestCase):
         for bad in ({'timeout': 0}, {'timeout': True}, {'max_retries': -1}, {'max_retries': 1.5},
                     {'base_url': 'nope'}):
             with self.assertRaises(ValueError):
-                RapportClient(api_key='pk', **bad)  # type: ignore[arg-type]
+                RapportClient(api_key='pk', **bad)
         with self.assertRaises(ValueError) as caught:
             RapportClient(api_key='pk', llm_api_key='sk-secret\r\nX-Evil: 1')
         self.assertNotIn('sk-secret', str(caught.exception))

@@ -5,15 +5,16 @@ import json
 import os
 import sys
 import unittest
+from typing import List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from rapport.events import DoneEvent, ErrorEvent, SSEDecoder, TextDeltaEvent, parse_event  # noqa: E402
 
 
-def feed_bytewise(data: bytes) -> list:
+def feed_bytewise(data: bytes) -> List[Tuple[str, str]]:
     decoder = SSEDecoder()
-    events = []
+    events: List[Tuple[str, str]] = []
     for i in range(len(data)):
         events += decoder.feed(data[i:i + 1])
     return events
