@@ -37,6 +37,7 @@ class SyncStream:
             yield data
 
     def close(self) -> None:
+        self._response.close()  # the response's file holds the socket open until it is closed too
         self._conn.close()
 
 

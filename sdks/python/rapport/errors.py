@@ -70,8 +70,10 @@ class RapportTimeoutError(RapportConnectionError):
     """No answer (or, in a stream, no data) within the client's `timeout`."""
 
 
-class StreamError(RapportError):
-    """The `error` event of a stream: the turn failed after the stream began; nothing was committed."""
+class StreamError(ServerError):
+    """The `error` event of a stream, raised by final_response(): the turn failed after the stream began
+    (a provider failure mid-reply), so nothing was committed. A ServerError with status_code 500, like the
+    same failure before the stream began."""
 
 
 def error_for_status(status: int, message: str, retry_after: Optional[float] = None) -> RapportError:

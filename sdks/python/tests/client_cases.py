@@ -36,6 +36,10 @@ class Harness:
     def final(self, fn: Callable[[Any], Any]) -> Any:
         raise NotImplementedError
 
+    def first_then_close(self, fn: Callable[[Any], Any], after_close: Callable[[], Any]) -> Any:
+        """Reads one event, closes the stream, and returns (event, after_close()) while the stream still exists."""
+        raise NotImplementedError
+
 
 class ClientCases(Harness):
     assertEqual: Any
@@ -239,6 +243,23 @@ class ClientCases(Harness):
         self.fake.answer(Answer(200, steps=stream_steps(), chunked=False))
         self.assertEqual(self.final(self.stream()).message, 'Welcome in.')
 
+    def test_closing_a_stream_early_hangs_up_on_the_server(self) -> None:
+        gate = threading.Event()
+        self.fake.answer(Answer(200, steps=stream_steps(deltas=('a',) * 50, gate=gate)))
+
+        def after_close() -> bool:
+            gate.set()
+            return self.fake.client_gone.wait(5)
+        first, gone = self.first_then_close(self.stream(), after_close)
+        self.assertIsInstance(first, MetadataEvent)
+        self.assertTrue(gone)
+
+    def test_a_stream_read_to_its_end_is_not_a_hang_up(self) -> None:
+        self.fake.answer(Answer(200, steps=stream_steps()))
+        self.assertEqual(len(self.collect(self.stream())), 5)
+        self.assertEqual(len(self.fake.requests), 1)
+        self.assertTrue(not self.fake.client_gone.is_set())
+
     def test_a_stream_is_never_retried(self) -> None:
         self.fake.answer(Answer(500, error('LLM provider error')), Answer(200, steps=stream_steps()))
         with self.assertRaises(ServerError):
@@ -250,8 +271,10 @@ class ClientCases(Harness):
         events = self.collect(self.stream())
         self.assertIsInstance(events[-1], ErrorEvent)
         self.assertEqual(events[-1].message, 'LLM provider error')
-        with self.assertRaises(StreamError):
+        with self.assertRaises(StreamError) as caught:
             self.final(self.stream())
+        self.assertIsInstance(caught.exception, ServerError)
+        self.assertEqual((caught.exception.status_code, caught.exception.message), (500, 'LLM provider error'))
 
     def test_a_stream_cut_short_is_a_connection_error(self) -> None:
         self.fake.answer(Answer(200, steps=stream_steps(final='none')))

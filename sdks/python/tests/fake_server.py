@@ -35,6 +35,7 @@ class Answer:
 class FakeRapport:
     def __init__(self) -> None:
         self.requests: List[Recorded] = []
+        self.client_gone = threading.Event()  # set when a stream's reader hung up before its end
         self._answers: List[Answer] = []
         self._lock = threading.Lock()
         fake = self
@@ -96,6 +97,13 @@ class FakeRapport:
             handler.send_header('Transfer-Encoding', 'chunked')
         handler.end_headers()
         handler.wfile.flush()
+        try:
+            self._steps(handler, answer)
+        except (BrokenPipeError, ConnectionResetError):
+            self.client_gone.set()
+
+    def _steps(self, handler: BaseHTTPRequestHandler, answer: Answer) -> None:
+        assert answer.steps is not None
         for step in answer.steps:
             if isinstance(step, threading.Event):
                 if step.wait(5):

@@ -45,6 +45,14 @@ class AsyncClientTest(ClientCases, unittest.TestCase):
     def final(self, fn: Callable[[Any], Any]) -> Any:
         return asyncio.run(fn(self.c).final_response())
 
+    def first_then_close(self, fn: Callable[[Any], Any], after_close: Callable[[], Any]) -> Any:
+        async def go() -> Any:
+            stream = fn(self.c)
+            first = await stream.__anext__()
+            await stream.aclose()
+            return first, after_close()
+        return asyncio.run(go())
+
     def test_a_request_in_flight_does_not_block_the_event_loop(self) -> None:
         # the server answers only once another coroutine on the same loop has run: a blocking client
         # would hold the loop, the release would never come, and the call would time out

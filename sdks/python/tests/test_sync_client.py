@@ -35,6 +35,12 @@ class SyncClientTest(ClientCases, unittest.TestCase):
     def final(self, fn: Callable[[Any], Any]) -> Any:
         return fn(self.c).final_response()
 
+    def first_then_close(self, fn: Callable[[Any], Any], after_close: Callable[[], Any]) -> Any:
+        stream = fn(self.c)
+        first = next(stream)
+        stream.close()
+        return first, after_close()
+
 
 if __name__ == '__main__':
     unittest.main()
