@@ -34,7 +34,7 @@ namespace Rapport
 
         /// <summary>Plays one turn and streams the reply: onEvent gets Metadata, TextDelta…, then Done or Error, each as it
         /// arrives (on the SynchronizationContext of the caller, e.g. Unity's main thread). The task ends with the Done
-        /// event's ChatResponse; an Error event ends it with a ServerException. Never retried.</summary>
+        /// event's ChatResponse; an Error event ends it with a StreamException. Never retried.</summary>
         public async Task<ChatResponse> StreamMessageAsync(string personaId, string userSessionId, string message,
             Action<StreamEvent> onEvent = null, string machineId = null, CancellationToken cancellationToken = default(CancellationToken))
         {
@@ -68,7 +68,7 @@ namespace Rapport
                     if (streamEvent == null) continue;
                     Deliver(context, onEvent, streamEvent);
                     if (streamEvent.Type == StreamEventType.Done) return streamEvent.Response;
-                    if (streamEvent.Type == StreamEventType.Error) throw new ServerException(streamEvent.ErrorMessage);
+                    if (streamEvent.Type == StreamEventType.Error) throw new StreamException(streamEvent.ErrorMessage);
                 }
             }
         }

@@ -28,11 +28,6 @@ namespace Rapport
                     return statusCode >= 500 ? new ServerException(message, statusCode, retryAfter) : new RapportException(message, statusCode);
             }
         }
-
-        public override string ToString()
-        {
-            return GetType().Name + " (" + StatusCode + "): " + Message;
-        }
     }
 
     /// <summary>400: invalid input (bad id, missing field, invalid player_gender, missing LLM key, ended conversation).</summary>
@@ -71,8 +66,7 @@ namespace Rapport
         public TimeSpan? RetryAfter { get; private set; }
     }
 
-    /// <summary>5xx (500 server or LLM provider error, 503 overloaded or maintenance), after the retries.
-    /// Also raised for an error event of a stream that had begun (StatusCode 500).</summary>
+    /// <summary>5xx (500 server or LLM provider error, 503 overloaded or maintenance), after the retries.</summary>
     public class ServerException : RapportException
     {
         public ServerException(string message, int statusCode = 500, TimeSpan? retryAfter = null) : base(message, statusCode)
@@ -82,6 +76,13 @@ namespace Rapport
 
         /// <summary>The Retry-After of the last answer (503), when it had one.</summary>
         public TimeSpan? RetryAfter { get; private set; }
+    }
+
+    /// <summary>The error event of a stream that had begun (the HTTP status was 200, so StatusCode is 0): the turn
+    /// failed and nothing was committed; the same message can be sent again.</summary>
+    public class StreamException : RapportException
+    {
+        public StreamException(string message) : base(message, 0) { }
     }
 
     /// <summary>No HTTP answer: connection refused or reset, the stream cut short, or the timeout elapsed (StatusCode 0).</summary>

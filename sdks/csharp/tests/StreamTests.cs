@@ -76,18 +76,18 @@ namespace Rapport.Tests
         }
 
         [Test]
-        public async Task AnErrorEventIsDeliveredThenRaisedAsServerException()
+        public async Task AnErrorEventIsDeliveredThenRaisedAsStreamException()
         {
             server.Then(FakeServer.Sse(Event("metadata", Support.MetadataJson), Event("text_delta", "{\"text\":\"Hal\"}"),
                 Event("error", "{\"error\":{\"message\":\"LLM provider error: stream cut\"}}")));
             var client = Support.Client(server, delays);
             var events = new List<StreamEvent>();
-            ServerException error = null;
+            StreamException error = null;
             try
             {
                 await client.Chat.StreamMessageAsync(Support.PersonaId, "p1", "hi", events.Add);
             }
-            catch (ServerException caught)
+            catch (StreamException caught)
             {
                 error = caught;
             }
