@@ -78,11 +78,11 @@ namespace Rapport
         public TimeSpan? RetryAfter { get; private set; }
     }
 
-    /// <summary>The error event of a stream that had begun (the HTTP status was 200, so StatusCode is 0): the turn
-    /// failed and nothing was committed; the same message can be sent again.</summary>
-    public class StreamException : RapportException
+    /// <summary>The error event of a stream that had begun: the turn failed on the server's side (StatusCode 500)
+    /// and nothing was committed; the same message can be sent again.</summary>
+    public class StreamException : ServerException
     {
-        public StreamException(string message) : base(message, 0) { }
+        public StreamException(string message) : base(message, 500) { }
     }
 
     /// <summary>No HTTP answer: connection refused or reset, the stream cut short, or the timeout elapsed (StatusCode 0).</summary>

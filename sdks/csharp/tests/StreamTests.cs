@@ -92,6 +92,8 @@ namespace Rapport.Tests
                 error = caught;
             }
             Assert.IsNotNull(error);
+            Assert.IsInstanceOf<ServerException>(error);
+            Assert.AreEqual(500, error.StatusCode);
             Assert.AreEqual("LLM provider error: stream cut", error.Message);
             Assert.AreEqual(StreamEventType.Error, events.Last().Type);
             Assert.AreEqual("LLM provider error: stream cut", events.Last().ErrorMessage);
