@@ -108,7 +108,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(dbPlugin, { databaseUrl: config.databaseUrl })
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
-  await app.register(guardPlugin, { limits: config.rateLimits })
+  await app.register(guardPlugin, { limits: config.rateLimits, windowMs: config.rateLimitWindowMs })
   await app.register(chatPlugin, { llm: config.llm })
 
   app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {

@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_GENERAL: PerMinute(120, 'Other web calls per minute per IP'),
   RATE_LIMIT_SDK_CHAT: PerMinute(30, 'SDK chat turns per minute per API key'),
   RATE_LIMIT_SDK_GENERAL: PerMinute(60, 'Other SDK calls per minute per API key'),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 60_000, description: 'Length of every rate-limit window in ms (the limits above count per window)' }),
   DEFAULT_LLM_MODEL: Type.String({ minLength: 1, default: 'gpt-4o-mini' }),
   LLM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   LLM_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -57,6 +58,8 @@ export interface Config {
   trustProxy: boolean
   bodyLimit: number
   rateLimits: { generation: number, chat: number, general: number, sdkChat: number, sdkGeneral: number }
+  /** Length of a rate-limit window in ms (60 000: the limits are per minute). */
+  rateLimitWindowMs: number
   llm: {
     defaultModel: string
     timeoutMs: number
@@ -120,6 +123,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
       sdkChat: env.RATE_LIMIT_SDK_CHAT,
       sdkGeneral: env.RATE_LIMIT_SDK_GENERAL
     },
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     llm: {
       defaultModel: env.DEFAULT_LLM_MODEL,
       timeoutMs: env.LLM_TIMEOUT_MS,

@@ -10,7 +10,7 @@ export const Errors = {
   Forbidden: createError('RAPPORT_FORBIDDEN', '%s', 403),
   NotFound: createError('RAPPORT_NOT_FOUND', '%s', 404),
   EmailTaken: createError('RAPPORT_EMAIL_TAKEN', 'An account with this email already exists', 400),
-  RateLimited: createError('RAPPORT_RATE_LIMITED', 'Rate limit exceeded: %s requests per minute allowed. Retry after %s seconds', 429)
+  RateLimited: createError('RAPPORT_RATE_LIMITED', 'Rate limit exceeded: %s requests per %s allowed. Retry after %s seconds', 429)
 } as const
 
 export interface ErrorBody { error: { message: string } }

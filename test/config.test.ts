@@ -12,6 +12,7 @@ t.test('defaults work on a laptop', async (t) => {
   t.equal(c.host, '127.0.0.1')
   t.equal(c.databaseUrl, './data/rapport.db')
   t.same(c.rateLimits, { generation: 10, chat: 60, general: 120, sdkChat: 30, sdkGeneral: 60 })
+  t.equal(c.rateLimitWindowMs, 60_000)
   t.equal(c.llm.defaultModel, 'gpt-4o-mini')
   t.equal(c.jwtExpiresIn, '7d')
   t.ok(c.jwtSecret.length >= 32, 'a development secret is generated')
@@ -41,10 +42,11 @@ t.test('production refuses a missing or short JWT secret', async (t) => {
 })
 
 t.test('lists and numbers are parsed', async (t) => {
-  const c = loadConfig({ DATABASE_URL: ':memory:', ADMIN_EMAILS: ' Boss@Example.com, ops@example.com ', CORS_ORIGINS: 'https://a.example,https://b.example', RATE_LIMIT_SDK_CHAT: '5', JWT_EXPIRES_IN: '3600', SDK_ALLOW_SERVER_LLM_KEY: 'true' })
+  const c = loadConfig({ DATABASE_URL: ':memory:', ADMIN_EMAILS: ' Boss@Example.com, ops@example.com ', CORS_ORIGINS: 'https://a.example,https://b.example', RATE_LIMIT_SDK_CHAT: '5', RATE_LIMIT_WINDOW_MS: '2500', JWT_EXPIRES_IN: '3600', SDK_ALLOW_SERVER_LLM_KEY: 'true' })
   t.same([...c.adminEmails], ['boss@example.com', 'ops@example.com'])
   t.same(c.corsOrigins, ['https://a.example', 'https://b.example'])
   t.equal(c.rateLimits.sdkChat, 5)
+  t.equal(c.rateLimitWindowMs, 2500)
   t.equal(c.jwtExpiresIn, '3600s')
   t.equal(c.llm.allowServerKeyForSdk, true)
 })

@@ -94,3 +94,17 @@ t.test('failed authentication is limited per IP, so floods of bad keys or tokens
   for (let i = 0; i < 2; i++) t.equal((await app.inject({ method: 'POST', url: '/api/v1/probe/chat', headers: { authorization: 'Bearer junk' }, ...remoteAddress('10.1.1.2') })).statusCode, 401)
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/probe/chat', headers: { authorization: 'Bearer junk' }, ...remoteAddress('10.1.1.2') })).statusCode, 429)
 })
+
+t.test('RATE_LIMIT_WINDOW_MS sets the window: the bucket refills once it has passed, and Retry-After fits it', async (t) => {
+  const app = await buildLimited(t, { RATE_LIMIT_SDK_GENERAL: '1', RATE_LIMIT_WINDOW_MS: '1000' })
+  const a = await register(app)
+  const key = await createKey(app, a)
+  const probe = () => app.inject({ method: 'GET', url: '/api/v1/sdk/probe/general', headers: { 'x-api-key': key } })
+  t.equal((await probe()).statusCode, 200)
+  const limited = await probe()
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.headers['retry-after'], '1', 'a one-second window never asks for more than one second')
+  t.same(limited.json(), { error: { message: 'Rate limit exceeded: 1 requests per 1 seconds allowed. Retry after 1 seconds' } })
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  t.equal((await probe()).statusCode, 200, 'a new window has begun')
+})

@@ -33,14 +33,16 @@ const securityFor: Partial<Record<AuthKind, Array<Record<string, string[]>>>> = 
  * rate-limit bucket (per API key once authenticated, else per IP, so failed authentication is
  * limited too), then reports an authentication failure or a role refusal.
  */
-export default fp(async function guardPlugin (app, opts: { limits: Config['rateLimits'] }) {
+export default fp(async function guardPlugin (app, opts: { limits: Config['rateLimits'], windowMs?: number }) {
+  const timeWindow = opts.windowMs ?? 60_000
+  const per = timeWindow === 60_000 ? 'minute' : `${timeWindow / 1000} seconds`
   await app.register(rateLimit, {
     global: false,
     hook: 'preValidation',
-    timeWindow: 60_000,
+    timeWindow,
     errorResponseBuilder: (_req, ctx) => {
       const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000))
-      const err = new Errors.RateLimited(ctx.max, seconds)
+      const err = new Errors.RateLimited(ctx.max, per, seconds)
       return err
     }
   })
@@ -49,7 +51,7 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
   const perKey = (category: string) => (req: FastifyRequest) =>
     req.apiKey ? `${category}:key:${req.apiKey.keyId}` : `${category}:ip:${req.ip}`
   const make = (category: LimitCategory, max: number, key: (req: FastifyRequest) => string) =>
-    app.rateLimit({ max, timeWindow: 60_000, keyGenerator: key }) as unknown as (req: FastifyRequest, reply: FastifyReply) => Promise<void>
+    app.rateLimit({ max, timeWindow, keyGenerator: key }) as unknown as (req: FastifyRequest, reply: FastifyReply) => Promise<void>
 
   app.decorate('limiters', {
     generation: make('generation', opts.limits.generation, perIp('generation')),
