@@ -17,6 +17,7 @@ import authPlugin from './plugins/auth.ts'
 import guardPlugin from './plugins/guard.ts'
 import chatPlugin from './plugins/chat.ts'
 import docsPlugin from './plugins/docs.ts'
+import consolePlugin from './plugins/console.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/web/auth.ts'
 import apiKeyRoutes from './routes/web/api-keys.ts'
@@ -105,6 +106,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   // docs → db → repositories → auth → rate limits → routes
   await app.register(docsPlugin)
+  await app.register(consolePlugin)
   await app.register(dbPlugin, { databaseUrl: config.databaseUrl })
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })

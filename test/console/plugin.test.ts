@@ -1,0 +1,69 @@
+// The console plugin: files under /console/, index.html for the app's own paths, a clear 404 when the build is missing.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import Fastify from 'fastify'
+import consolePlugin, { NOT_BUILT } from '../../src/plugins/console.ts'
+import { build } from '../helpers/build.ts'
+import { sendError } from '../../src/errors.ts'
+
+function fakeBuild () {
+  const root = mkdtempSync(join(tmpdir(), 'rapport-console-'))
+  mkdirSync(join(root, 'assets'))
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>console</title>')
+  writeFileSync(join(root, 'assets', 'app-1234.js'), 'console.log(1)')
+  return root
+}
+
+async function serve (root: string) {
+  const app = Fastify()
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, err as never))
+  await app.register(consolePlugin, { root })
+  return app
+}
+
+t.test('GET /console/ answers index.html, uncached; hashed assets are cached for a year', async (t) => {
+  const app = await serve(fakeBuild())
+  t.teardown(() => app.close())
+  const index = await app.inject('/console/')
+  t.equal(index.statusCode, 200)
+  t.match(index.headers['content-type'], /text\/html/)
+  t.equal(index.body, '<!doctype html><title>console</title>')
+  t.equal(index.headers['cache-control'], 'no-cache')
+  const asset = await app.inject('/console/assets/app-1234.js')
+  t.equal(asset.statusCode, 200)
+  t.equal(asset.body, 'console.log(1)')
+  t.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable')
+})
+
+t.test('the app\'s own paths under /console/ answer index.html (reload keeps the page); /console redirects', async (t) => {
+  const app = await serve(fakeBuild())
+  t.teardown(() => app.close())
+  for (const path of ['/console/keys', '/console/personas/5f0c8f7e-3c1a-4b8e-9a57-1d2b3c4d5e6f']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 200, path)
+    t.equal(res.body, '<!doctype html><title>console</title>', path)
+  }
+  const bare = await app.inject('/console')
+  t.equal(bare.statusCode, 302)
+  t.equal(bare.headers.location, '/console/')
+})
+
+t.test('without a build every /console path answers 404 saying how to build it', async (t) => {
+  const app = await serve(join(tmpdir(), 'rapport-console-missing'))
+  t.teardown(() => app.close())
+  for (const path of ['/console/', '/console/keys']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 404, path)
+    t.same(res.json(), { error: { message: NOT_BUILT } })
+  }
+})
+
+t.test('the app serves the console next to the API, outside the OpenAPI document', async (t) => {
+  const app = await build(t)
+  const doc = (await app.inject('/openapi.json')).json()
+  t.notOk(Object.keys(doc.paths).some((p) => p.startsWith('/console')))
+  const res = await app.inject('/console')
+  t.equal(res.statusCode, 302)
+})
