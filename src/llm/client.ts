@@ -1,6 +1,6 @@
 // The LLM client: text, JSON and streamed generation through the AI SDK with per-call timeouts, one retry and mapped errors.
 import { generateText as aiGenerateText, streamText as aiStreamText, NoObjectGeneratedError, Output } from 'ai'
-import type { LanguageModel, LanguageModelUsage } from 'ai'
+import type { FinishReason, LanguageModel, LanguageModelUsage } from 'ai'
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createDeepSeek } from '@ai-sdk/deepseek'
 import { createGoogleGenerativeAI } from '@ai-sdk/google'
@@ -12,7 +12,7 @@ import { createTogetherAI } from '@ai-sdk/togetherai'
 import { createXai } from '@ai-sdk/xai'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { LlmError, isRetryable, mapProviderError } from './errors.ts'
+import { CutShortError, LlmError, isRetryable, mapProviderError, scrub } from './errors.ts'
 import { httpFetch } from './http-fetch.ts'
 import { DEFAULT_BASE_URLS, parseModel } from './models.ts'
 import type { ProviderId } from './models.ts'
@@ -126,6 +126,26 @@ function toUsage (usage: LanguageModelUsage | undefined): TokenUsage {
   return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 }
 }
 
+/**
+ * How the provider ended an answer (README, "Decisions"): 'stop' is a whole answer; no finish marker at all
+ * is a cut-short provider failure (retried once like a dropped connection); a content filter is a rejected
+ * request (400); an error or any other reason is a provider failure (500). 'length' is left to the caller:
+ * text answers fail, JSON answers count as invalid (and get the step's one repair).
+ */
+function judgeFinish (reason: FinishReason | undefined, raw: string | undefined, secrets: string[]): 'stop' | 'length' {
+  if (reason === 'stop' || reason === 'length') return reason
+  if (reason === 'content-filter') throw new LlmError(400, 'The LLM provider rejected the request: its content filter withheld the answer')
+  if (reason === 'error') throw new LlmError(500, 'LLM provider error: the provider reported an error in its answer')
+  if (raw === undefined || raw === '') throw new CutShortError()
+  throw new LlmError(500, `LLM provider error: the answer ended with an unexpected finish reason (${scrub(raw, secrets, 60)})`)
+}
+
+function lengthError (): LlmError {
+  return new LlmError(500, 'LLM provider error: the answer was cut at the output token limit')
+}
+
+const LENGTH_JSON_ERROR = 'The answer was cut at the output token limit: answer shorter'
+
 function abortedError (): LlmError {
   return new LlmError(500, 'LLM provider error: the request was aborted', { code: 'RAPPORT_LLM_ABORTED' })
 }
@@ -231,7 +251,11 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
   async function generateText (step: StepConfig, request: TextRequest): Promise<TextResult> {
     const started = performance.now()
     const model = languageModel(settings, step)
-    const result = await withRetry(step, request.signal, (abortSignal) => aiGenerateText(callOptions(model, request, abortSignal)))
+    const result = await withRetry(step, request.signal, async (abortSignal) => {
+      const answer = await aiGenerateText(callOptions(model, request, abortSignal))
+      if (judgeFinish(answer.finishReason, answer.rawFinishReason, [step.apiKey]) === 'length') throw lengthError()
+      return answer
+    })
     return { text: result.text, usage: toUsage(result.totalUsage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
@@ -240,21 +264,27 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     const model = languageModel(settings, step)
     // Anthropic has no schema-less JSON mode (the AI SDK would only warn); the prompt carries it there.
     const output = parseModel(step.model).provider === 'anthropic' ? undefined : Output.json()
-    const { text, usage } = await withRetry(step, request.signal, async (abortSignal) => {
+    const { text, usage, finish } = await withRetry(step, request.signal, async (abortSignal) => {
+      // The step's finish reasons, seen before the SDK parses (and may reject) the output.
+      let ended: { finishReason?: FinishReason, rawFinishReason?: string } = {}
       try {
         const result = await aiGenerateText({
           ...callOptions(model, request, abortSignal),
           system: `${request.system}\n\n${jsonInstruction(request.schema)}`,
-          ...(output ? { output } : {})
+          ...(output ? { output } : {}),
+          onStepFinish: (finished) => { ended = finished }
         })
-        return { text: result.text, usage: result.totalUsage }
+        return { text: result.text, usage: result.totalUsage, finish: judgeFinish(result.finishReason, result.rawFinishReason, [step.apiKey]) }
       } catch (err) {
         // The SDK rejects unparsable JSON; we parse (and judge) the raw text ourselves.
-        if (NoObjectGeneratedError.isInstance(err)) return { text: err.text ?? '', usage: err.usage }
+        if (NoObjectGeneratedError.isInstance(err)) {
+          const finish = judgeFinish(ended.finishReason ?? err.finishReason, ended.rawFinishReason, [step.apiKey])
+          return { text: err.text ?? '', usage: err.usage, finish }
+        }
         throw err
       }
     })
-    const { value, errors } = parseJsonOutput(request.schema, text)
+    const { value, errors } = finish === 'length' ? { value: null, errors: [LENGTH_JSON_ERROR] } : parseJsonOutput(request.schema, text)
     return { value, errors, text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
@@ -284,6 +314,8 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         try {
           const result = aiStreamText({ ...callOptions(model, request, guard.signal), onError: () => {} })
           let usage: LanguageModelUsage | undefined
+          let reason: FinishReason | undefined
+          let rawReason: string | undefined
           for await (const part of result.fullStream) {
             if (part.type === 'text-delta') {
               guard.arm()
@@ -300,8 +332,11 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
               throw new DOMException('The provider call was aborted', 'AbortError')
             } else if (part.type === 'finish') {
               usage = part.totalUsage
+              reason = part.finishReason
+              rawReason = part.rawFinishReason
             }
           }
+          if (judgeFinish(reason, rawReason, [step.apiKey]) === 'length') throw lengthError()
           completed = true
           return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
         } catch (err) {

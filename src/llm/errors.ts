@@ -38,6 +38,17 @@ export class LlmError extends Error {
   }
 }
 
+/**
+ * An answer the provider ended without its finish marker (a stream closed cleanly halfway): a provider
+ * failure like a dropped connection, worth the one retry, never a complete answer (SPEC §5).
+ */
+export class CutShortError extends Error {
+  constructor () {
+    super('The provider ended the answer without its finish marker')
+    this.name = 'CutShortError'
+  }
+}
+
 // Shapes of well-known provider keys, scrubbed even when the caller did not tell us the key.
 const KEY_PATTERNS = [
   /\b(sk|pk|rk)-[A-Za-z0-9_-]{8,}/g,
@@ -102,6 +113,7 @@ export function isNetworkError (err: unknown): boolean {
 /** Network errors and provider 5xx are worth one retry; 4xx and 429 never are. */
 export function isRetryable (err: unknown): boolean {
   const e = unwrap(err)
+  if (e instanceof CutShortError) return true
   if (APICallError.isInstance(e) && e.statusCode != null && e.statusCode >= 400) return e.statusCode >= 500
   return isNetworkError(e)
 }
@@ -125,6 +137,7 @@ export function mapProviderError (err: unknown, secrets: readonly string[] = [])
   if (err instanceof LlmError) return err
   const e = unwrap(err)
   if (e instanceof LlmError) return e
+  if (e instanceof CutShortError) return new LlmError(500, 'LLM provider error: the answer was cut short (no finish marker)')
   if (APICallError.isInstance(e) && e.statusCode != null) {
     const status = e.statusCode
     // A 2xx whose body broke off or could not be parsed (the SDK reports it as an APICallError with that status).

@@ -195,3 +195,81 @@ t.test('unknown routes answer 404', async (t) => {
   t.equal(res.status, 404)
   t.equal(fake.requests.length, 0)
 })
+
+/** Read a body to its end, returning the text received and whether it ended in an error. */
+async function readAll (res: Response) {
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return { text, failed: false }
+      text += decoder.decode(value)
+    }
+  } catch {
+    return { text, failed: true }
+  }
+}
+
+t.test('truncate "clean" ends the stream properly after cutAfterChunks, without the finish marker', async (t) => {
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 2, truncate: 'clean' })
+  const res = await openai({ stream: true })
+  const { text, failed } = await readAll(res)
+  t.equal(failed, false)
+  t.match(text, /"content":"in "/)
+  t.notMatch(text, /then\.|"finish_reason":"stop"|\[DONE\]/)
+
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 2, truncate: 'clean' })
+  const events = parseSse(await (await anthropic({ stream: true })).text())
+  t.same(events.map((e) => e.event), ['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta'])
+
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 1, truncate: 'clean' })
+  const plain = await (await openai({})).json()
+  t.same([plain.choices[0].message.content, plain.choices[0].finish_reason], ['Come ', null])
+})
+
+t.test('truncate "content-length" declares the whole length, sends no chunked encoding and closes mid-body', async (t) => {
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 2, truncate: 'content-length' })
+  const res = await openai({ stream: true })
+  t.equal(res.headers.get('transfer-encoding'), null)
+  const declared = Number(res.headers.get('content-length'))
+  const { text, failed } = await readAll(res)
+  t.equal(failed, true, 'the reader sees the body end short')
+  t.match(text, /"content":"in "/)
+  t.ok(Buffer.byteLength(text) < declared)
+
+  fake.enqueue({ truncate: 'content-length' })
+  const plain = await openai({})
+  t.ok(Number(plain.headers.get('content-length')) > 0)
+  await t.rejects(plain.text())
+})
+
+t.test('truncate "reset" resets a chunked response mid-body', async (t) => {
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 1, truncate: 'reset' })
+  const res = await anthropic({ stream: true })
+  t.equal(res.headers.get('transfer-encoding'), 'chunked')
+  const { failed } = await readAll(res)
+  t.equal(failed, true)
+  t.equal(fake.aborted, 0, 'a server-side reset is not a client abort')
+
+  fake.enqueue({ truncate: 'reset' })
+  await t.rejects((await openai({})).text())
+})
+
+t.test('finishReason replaces the normal finish reason', async (t) => {
+  fake.enqueue({ text: 'Long', finishReason: 'length' })
+  t.match(await (await openai({ stream: true })).text(), /"finish_reason":"length"/)
+  fake.enqueue({ text: 'Long', finishReason: 'max_tokens' })
+  t.equal((await (await anthropic({})).json()).stop_reason, 'max_tokens')
+})
+
+t.test('truncate "close" sends a close-delimited stream (no length, no chunks) that ends without the finish marker', async (t) => {
+  fake.enqueue({ chunks: ['Come ', 'in ', 'then.'], cutAfterChunks: 2, truncate: 'close' })
+  const res = await openai({ stream: true })
+  t.same([res.headers.get('transfer-encoding'), res.headers.get('content-length'), res.headers.get('connection')], [null, null, 'close'])
+  const { text, failed } = await readAll(res)
+  t.equal(failed, false, 'for HTTP the body ended normally')
+  t.match(text, /"content":"in "/)
+  t.notMatch(text, /then\.|\[DONE\]/)
+})

@@ -48,6 +48,16 @@ export interface FakeScript {
   cutAfterChunks?: number
   /** Send an invalid JSON body (non-streaming) or invalid SSE data (streaming). */
   malformed?: boolean
+  /**
+   * End the response early, after `cutAfterChunks` text chunks (default: all of them), without the finish marker:
+   * 'clean' ends the response properly (stream: no finish chunk, `[DONE]` or `message_stop`; non-streaming: the
+   * partial text with a null finish reason); 'close' sends the stream without length or chunked encoding (the
+   * body ends with the connection) and closes it there; 'content-length' declares the whole body's length (no
+   * chunked encoding) and closes the connection mid-body; 'reset' resets the connection of a chunked response.
+   */
+  truncate?: 'clean' | 'close' | 'content-length' | 'reset'
+  /** Finish reason sent instead of the normal one (OpenAI `finish_reason`, Anthropic `stop_reason`). */
+  finishReason?: string
   usage?: { prompt_tokens?: number, completion_tokens?: number }
 }
 
@@ -250,17 +260,25 @@ export async function startFakeLlm (): Promise<FakeLlm> {
       // Flush what was written, then close the connection without finishing the response.
       res.socket?.destroySoon()
     }
+    // A reset right after a write can overtake the data; the pause lets the client read what was sent first.
+    const reset = () => {
+      finishedByServer = true
+      const socket = res.socket
+      setTimeout(() => { if (socket && !socket.destroyed) socket.resetAndDestroy() }, 20)
+    }
 
     if (!parsed.stream) {
       if (script.firstTokenDelayMs) await sleep(script.firstTokenDelayMs)
       if (closed) return
+      const clean = script.truncate === 'clean' || script.truncate === 'close'
+      const replyText = clean ? chunks.slice(0, script.cutAfterChunks ?? chunks.length).join('') : text
       const payload = provider === 'openai'
         ? {
             id: `chatcmpl-${id}`,
             object: 'chat.completion',
             created: Math.floor(Date.now() / 1000),
             model,
-            choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+            choices: [{ index: 0, message: { role: 'assistant', content: replyText, refusal: null }, logprobs: null, finish_reason: clean ? null : (script.finishReason ?? 'stop') }],
             usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
           }
         : {
@@ -268,79 +286,111 @@ export async function startFakeLlm (): Promise<FakeLlm> {
             type: 'message',
             role: 'assistant',
             model,
-            content: [{ type: 'text', text }],
-            stop_reason: 'end_turn',
+            content: [{ type: 'text', text: replyText }],
+            stop_reason: clean ? null : (script.finishReason ?? 'end_turn'),
             stop_sequence: null,
             usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens }
           }
       const json = script.malformed ? '{"id": "broken", "choices": [' : JSON.stringify(payload)
-      if (script.cutAfterChunks != null) {
+      if (script.truncate === 'reset') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write(json.slice(0, Math.floor(json.length / 2)))
+        reset()
+        return
+      }
+      if ((script.cutAfterChunks != null && script.truncate === undefined) || script.truncate === 'content-length') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) })
         res.write(json.slice(0, Math.floor(json.length / 2)))
         setImmediate(cut)
         return
       }
-      res.writeHead(200, { 'content-type': 'application/json' })
+      if (script.truncate === 'close') res.useChunkedEncodingByDefault = false
+      res.writeHead(200, { 'content-type': 'application/json', ...(script.truncate === 'close' ? { connection: 'close' } : {}) })
       res.end(json)
       return
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
-    const send = (event: string | null, data: unknown) => {
-      if (closed) return
+    const frame = (event: string | null, data: unknown) => {
       const line = typeof data === 'string' ? data : JSON.stringify(data)
-      res.write(event ? `event: ${event}\ndata: ${line}\n\n` : `data: ${line}\n\n`)
+      return event ? `event: ${event}\ndata: ${line}\n\n` : `data: ${line}\n\n`
+    }
+    const send = (event: string | null, data: unknown) => {
+      if (!closed) res.write(frame(event, data))
     }
     const created = Math.floor(Date.now() / 1000)
     const openaiChunk = (delta: object, finishReason: string | null = null) => ({
       id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }]
     })
+    const preamble: [string | null, unknown][] = provider === 'openai'
+      ? [[null, openaiChunk({ role: 'assistant', content: '' })]]
+      : [
+          ['message_start', {
+            type: 'message_start',
+            message: { id: `msg_${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.prompt_tokens, output_tokens: 1 } }
+          }],
+          ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }]
+        ]
+    const delta = (text: string): [string | null, unknown] => provider === 'openai'
+      ? [null, openaiChunk({ content: text })]
+      : ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }]
+    const finish: [string | null, unknown][] = provider === 'openai'
+      ? [
+          [null, openaiChunk({}, script.finishReason ?? 'stop')],
+          ...(body?.stream_options?.include_usage === true
+            ? [[null, { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }] as [null, unknown]]
+            : []),
+          [null, '[DONE]']
+        ]
+      : [
+          ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+          ['message_delta', { type: 'message_delta', delta: { stop_reason: script.finishReason ?? 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion_tokens } }],
+          ['message_stop', { type: 'message_stop' }]
+        ]
 
-    if (provider === 'openai') {
-      send(null, openaiChunk({ role: 'assistant', content: '' }))
-    } else {
-      send('message_start', {
-        type: 'message_start',
-        message: { id: `msg_${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.prompt_tokens, output_tokens: 1 } }
-      })
-      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
+    const headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' }
+    if (script.truncate === 'content-length') {
+      // The whole stream's length, declared up front: the body is sent without chunked encoding.
+      const whole = [...preamble, ...chunks.map(delta), ...finish].map(([e, d]) => frame(e, d)).join('')
+      headers['content-length'] = String(Buffer.byteLength(whole))
+    } else if (script.truncate === 'close') {
+      // HTTP/1.0 framing: no length, no chunks; the body is whatever arrives before the connection closes.
+      res.useChunkedEncodingByDefault = false
+      headers.connection = 'close'
     }
+    res.writeHead(200, headers)
+    for (const [event, data] of preamble) send(event, data)
 
     if (script.firstTokenDelayMs) await sleep(script.firstTokenDelayMs)
     if (script.malformed) {
       send(provider === 'anthropic' ? 'content_block_delta' : null, '{"this is": not json')
     }
+    const truncateAt = script.truncate ? (script.cutAfterChunks ?? chunks.length) : script.cutAfterChunks
+    const endEarly = () => {
+      if (script.truncate === 'clean' || script.truncate === 'close') {
+        finishedByServer = true
+        res.end()
+      } else if (script.truncate === 'reset') {
+        reset()
+      } else {
+        cut()
+      }
+    }
     for (let i = 0; i < chunks.length; i++) {
       if (closed) return
-      if (script.cutAfterChunks != null && i >= script.cutAfterChunks) {
-        cut()
+      if (truncateAt != null && i >= truncateAt) {
+        endEarly()
         return
       }
       if (i > 0 && script.chunkDelayMs) await sleep(script.chunkDelayMs)
       if (closed) return
-      if (provider === 'openai') {
-        send(null, openaiChunk({ content: chunks[i] }))
-      } else {
-        send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: chunks[i] } })
-      }
+      send(...delta(chunks[i]))
     }
-    if (script.cutAfterChunks != null && script.cutAfterChunks <= chunks.length) {
-      cut()
+    if (truncateAt != null && truncateAt <= chunks.length) {
+      endEarly()
       return
     }
     if (closed) return
-
-    if (provider === 'openai') {
-      send(null, openaiChunk({}, 'stop'))
-      if (body?.stream_options?.include_usage === true) {
-        send(null, { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })
-      }
-      send(null, '[DONE]')
-    } else {
-      send('content_block_stop', { type: 'content_block_stop', index: 0 })
-      send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion_tokens } })
-      send('message_stop', { type: 'message_stop' })
-    }
+    for (const [event, data] of finish) send(event, data)
     res.end()
   }
 

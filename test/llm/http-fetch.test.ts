@@ -73,3 +73,43 @@ t.test('aborting rejects with the abort reason and closes the connection mid-bod
   const early = await httpFetch(url, { signal: before.signal }).catch((e: unknown) => e) as Error
   t.equal(early.name, 'AbortError')
 })
+
+/** Reads a body to its end; the error it ended with, or null. */
+async function readError (res: Response): Promise<(TypeError & { cause?: { code?: string } }) | null> {
+  const reader = res.body!.getReader()
+  try {
+    for (;;) if ((await reader.read()).done) return null
+  } catch (err) {
+    return err as TypeError & { cause?: { code?: string } }
+  }
+}
+
+t.test('a body cut before its content-length ends in TypeError terminated, like fetch', async (t) => {
+  const url = await server(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': '1000' })
+    res.write('data: {"a":1}\n\n')
+    setTimeout(() => res.socket?.destroySoon(), 20)
+  })
+  const err = await readError(await httpFetch(url))
+  t.type(err, TypeError)
+  t.equal(err?.message, 'terminated')
+  t.equal(err?.cause?.code, 'ECONNRESET')
+})
+
+t.test('a chunked body reset mid-way ends in TypeError terminated; a close-delimited body ends normally', async (t) => {
+  const url = await server(t, (req, res) => {
+    if (req.url === '/reset') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write('data: {"a":1}\n\n')
+      setTimeout(() => res.socket?.resetAndDestroy(), 20)
+      return
+    }
+    res.useChunkedEncodingByDefault = false
+    res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'close' })
+    res.end('data: {"a":1}\n\n')
+  })
+  const err = await readError(await httpFetch(`${url}/reset`))
+  t.equal(err?.message, 'terminated')
+  t.equal(err?.cause?.code, 'ECONNRESET')
+  t.equal(await readError(await httpFetch(`${url}/close`)), null, 'for HTTP the body is whole: the finish marker decides')
+})
