@@ -29,6 +29,45 @@ namespace Rapport.Tests.Conformance
             }
         }
 
+        /// <summary>The wire JSON of a value, as the SDK's own serializer writes it (models keep their snake_case names).</summary>
+        public static JsonNode Of(object value)
+        {
+            return Parse(Encoding.UTF8.GetString(RapportJson.Serialize(value)));
+        }
+
+        /// <summary>A copy in which every string that is exactly "${name}" is replaced by lookup(name), JSON type included.</summary>
+        public JsonNode Substitute(Func<string, JsonNode> lookup)
+        {
+            var copy = new XElement(element);
+            foreach (var e in copy.DescendantsAndSelf().ToList())
+            {
+                var type = (string)e.Attribute("type") ?? "string";
+                var text = e.Value;
+                if (type != "string" || !text.StartsWith("${", StringComparison.Ordinal) || !text.EndsWith("}", StringComparison.Ordinal)) continue;
+                var name = text.Substring(2, text.Length - 3);
+                var value = lookup(name);
+                if (value == null) throw new KeyNotFoundException("no value for ${" + name + "}");
+                e.RemoveNodes();
+                e.SetAttributeValue("type", value.Kind);
+                e.Add(value.element.Nodes());
+            }
+            return new JsonNode(copy);
+        }
+
+        /// <summary>The node at a dot path ("unlocked_machines.0.machine_id"), or null.</summary>
+        public JsonNode At(string path)
+        {
+            var node = this;
+            foreach (var part in path.Split('.'))
+            {
+                int index;
+                if (node == null) return null;
+                if (node.Kind == "array" && int.TryParse(part, out index)) node = index < node.Items.Count ? node.Items[index] : null;
+                else node = node[part];
+            }
+            return node;
+        }
+
         /// <summary>object, array, string, number, boolean or null.</summary>
         public string Kind
         {
@@ -100,7 +139,7 @@ namespace Rapport.Tests.Conformance
             return item != null ? item.Value : XmlConvert.DecodeName(child.Name.LocalName);
         }
 
-        /// <summary>The node as compact JSON.</summary>
+        /// <summary>The node as compact JSON (names that are not XML names, such as "$type", round-trip through XML escapes).</summary>
         public override string ToString()
         {
             using (var stream = new MemoryStream())
@@ -108,10 +147,16 @@ namespace Rapport.Tests.Conformance
                 using (var writer = JsonReaderWriterFactory.CreateJsonWriter(stream, Encoding.UTF8, false))
                 {
                     var root = new XElement("root", element.Attributes(), element.Nodes());
-                    foreach (var nothing in root.DescendantsAndSelf().Where(e => (string)e.Attribute("type") == "null")) nothing.RemoveNodes();
+                    foreach (var e in root.DescendantsAndSelf())
+                    {
+                        if ((string)e.Attribute("type") == "null") e.RemoveNodes();
+                        var item = e.Attribute("item");
+                        if (e != root) e.Name = item != null ? XmlConvert.EncodeLocalName(item.Value) : e.Name.LocalName;
+                        e.Attributes().Where(a => a.IsNamespaceDeclaration || a.Name.LocalName == "item").Remove();
+                    }
                     root.WriteTo(writer);
                 }
-                return Encoding.UTF8.GetString(stream.ToArray());
+                return XmlConvert.DecodeName(Encoding.UTF8.GetString(stream.ToArray()));
             }
         }
     }
