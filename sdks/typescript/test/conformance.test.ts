@@ -1,9 +1,15 @@
 // Replays the shared conformance scenario (sdks/conformance/scenario.json) through the TypeScript SDK against the launcher.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { Rapport, RapportError, RateLimitError } from '@rapport/sdk'
 import { launch, type Launched } from './launcher.ts'
 import { loadScenario, runStep, type Adapter, type StepClient } from './scenario.ts'
+
+const run = promisify(execFile)
 
 const client = (c: StepClient) => new Rapport({
   baseUrl: c.base_url,
@@ -56,4 +62,25 @@ test('the TypeScript SDK passes the conformance scenario, step by step', async (
       assert.deepEqual(problems, [], `${step.id} (${step.op})`)
     })
   }
+})
+
+test('the README\'s first example runs as written against the live server', async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]
+  assert.ok(example.split('\n').filter((l) => l.trim() !== '').length <= 15, 'at most 15 lines')
+  const dir = new URL('../test-output/', import.meta.url)
+  mkdirSync(dir, { recursive: true })
+  const file = new URL('readme-example.ts', dir)
+  writeFileSync(file, example)
+  const { stdout } = await run('npx', ['tsx', fileURLToPath(file)], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, RAPPORT_URL: launched.info.base_url, RAPPORT_API_KEY: launched.info.api_key, LLM_API_KEY: launched.info.llm_api_key }
+  })
+  assert.equal(stdout, [
+    'Evening. Name, and what brings you to my door?',
+    'Vex looks you over. Keep talking, friend. approach 0',
+    'Vex looks you over. Keep talking, friend.',
+    'approach 0',
+    ''
+  ].join('\n'))
 })
