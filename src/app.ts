@@ -1,6 +1,5 @@
 // buildApp(config): the whole Fastify application — errors, docs, db, auth, limits, routes, in that order.
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
-import cors from '@fastify/cors'
 import AjvCompiler from '@fastify/ajv-compiler'
 import sjson from 'secure-json-parse'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -18,6 +17,7 @@ import guardPlugin from './plugins/guard.ts'
 import chatPlugin from './plugins/chat.ts'
 import docsPlugin from './plugins/docs.ts'
 import consolePlugin from './plugins/console.ts'
+import { registerCors } from './plugins/cors.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/web/auth.ts'
 import apiKeyRoutes from './routes/web/api-keys.ts'
@@ -100,7 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   })
 
   // Without CORS_ORIGINS no browser origin is allowed, so the CORS hook is not installed at all.
-  if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins })
+  await registerCors(app, config.corsOrigins)
 
   addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas])
 
