@@ -1,4 +1,4 @@
-// Drizzle tables: users, API keys, the persona graph, sessions, messages, turn traces, player progress.
+// Drizzle tables: users, API keys, the persona graph, sessions, messages, turn traces, player progress, idempotency results, server settings.
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -183,3 +183,26 @@ export const playerProgress = sqliteTable('player_progress', {
   memorySummary: text('memory_summary').notNull().default(''),
   updatedAt: text('updated_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
 }, (t) => [primaryKey({ columns: [t.scope, t.personaId, t.userSessionId] })])
+
+// Idempotency-Key results (SPEC §10): one row per (caller scope, key); status null while the first request runs.
+export const idempotencyKeys = sqliteTable('idempotency_keys', {
+  // 'sdk:<API key owner id>' or 'user:<user id>', like sessions
+  scope: text('scope').notNull(),
+  key: text('key').notNull(),
+  // SHA-256 of method, path, query and the validated body: the same key with another request is refused
+  fingerprint: text('fingerprint').notNull(),
+  status: integer('status'),
+  body: text('body'),
+  // epoch milliseconds; entries older than 24 h are purged
+  createdAt: integer('created_at').notNull()
+}, (t) => [
+  primaryKey({ columns: [t.scope, t.key] }),
+  index('idempotency_keys_created_at_idx').on(t.createdAt)
+])
+
+// Server-wide switches every instance reads (maintenance mode), as JSON values.
+export const serverSettings = sqliteTable('server_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: text('updated_at').notNull()
+})

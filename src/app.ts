@@ -15,6 +15,7 @@ import repositoriesPlugin from './plugins/repositories.ts'
 import authPlugin from './plugins/auth.ts'
 import guardPlugin from './plugins/guard.ts'
 import chatPlugin from './plugins/chat.ts'
+import idempotencyPlugin from './plugins/idempotency.ts'
 import docsPlugin from './plugins/docs.ts'
 import consolePlugin from './plugins/console.ts'
 import { registerCors } from './plugins/cors.ts'
@@ -112,6 +113,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
   await app.register(guardPlugin, { limits: config.rateLimits, windowMs: config.rateLimitWindowMs })
   await app.register(chatPlugin, { llm: config.llm })
+  await app.register(idempotencyPlugin)
 
   app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {
     sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${req.url.split('?')[0]} not found`))

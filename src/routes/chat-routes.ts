@@ -47,7 +47,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
     ({ viewer: v.viewer(req), personaId, machineId: machineId ?? null, userSessionId })
 
   app.post(path('/init-session'), {
-    config: { auth: v.auth, limit: v.limits.turn },
+    config: { auth: v.auth, limit: v.limits.turn, idempotent: 'json' },
     schema: {
       operationId: v.ids.init,
       tags: [v.tag],
@@ -68,7 +68,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
   }))
 
   app.post(path('/message'), {
-    config: { auth: v.auth, limit: v.limits.turn },
+    config: { auth: v.auth, limit: v.limits.turn, idempotent: 'json' },
     schema: {
       operationId: v.ids.message,
       tags: [v.tag],
@@ -88,7 +88,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
   }))
 
   app.post(path('/message/stream'), {
-    config: { auth: v.auth, limit: v.limits.turn },
+    config: { auth: v.auth, limit: v.limits.turn, idempotent: 'stream' },
     schema: {
       operationId: v.ids.stream,
       tags: [v.tag],
@@ -124,6 +124,8 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
     }
     // From here on failures are reported in the stream; never leave the final promise unhandled.
     turn.done.catch(() => {})
+    // A committed turn is the stream's result for a repeated Idempotency-Key.
+    turn.done.then((final) => req.idempotency?.complete(200, reply.serializeInput(final, ChatResponse)), () => {})
     if (controller.signal.aborted) return streamGone(req, reply)
     await pipeTurn(req, reply, turn, heartbeatMs)
     reply.raw.off('close', onClose)
@@ -165,7 +167,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
   })
 
   app.post(path('/reset'), {
-    config: { auth: v.auth, limit: v.limits.other },
+    config: { auth: v.auth, limit: v.limits.other, idempotent: 'json' },
     schema: {
       operationId: v.ids.reset,
       tags: [v.tag],

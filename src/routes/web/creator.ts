@@ -93,7 +93,7 @@ export function fullBody ({ persona, graph }: LoadedGraph) {
 /** POST /creator/save. */
 export default async function creatorRoutes (app: App) {
   app.post('/creator/save', {
-    config: { auth: 'user' },
+    config: { auth: 'user', idempotent: 'json' },
     schema: {
       operationId: 'savePersona',
       tags: ['creator'],
