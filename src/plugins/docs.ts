@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { documentTransform, routeTransform } from './openapi-shape.ts'
 
 /** Registers @fastify/swagger with named components and the Swagger UI. */
 export default fp(async function docsPlugin (app) {
@@ -11,9 +12,15 @@ export default fp(async function docsPlugin (app) {
       info: {
         title: 'Rapport API',
         version: '1.0.0',
-        description: 'Self-hostable server for LLM-driven game characters. Wire-compatible with the Foil Engine SDKs. Every error body is {"error":{"message":"…"}}.'
+        description: 'Self-hostable server for LLM-driven game characters. Wire-compatible with the Foil Engine SDKs.\n\n' +
+          '- Every error body is `{"error":{"message":"…"}}` and nothing else.\n' +
+          '- Unknown body fields are ignored (accepted, never stored), so older and newer clients keep working; no request body forbids additional properties.\n' +
+          '- An empty body with `Content-Type: application/json` is accepted wherever a body is optional.\n' +
+          '- LLM keys and models travel per request in the `X-LLM-*` headers and are never stored or logged.\n' +
+          '- `text/event-stream` responses: the schema describes each event of the stream (`ChatStreamEvent`, discriminated by `event`), ' +
+          'as OpenAPI 3.2\'s `itemSchema` does; the media type carries `x-stream-item-schema: true` to say so.'
       },
-      servers: [{ url: '/' }],
+      servers: [{ url: 'http://127.0.0.1:3000', description: 'A local server started with `npm start`: replace with your deployment\'s URL' }],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Token from /api/v1/auth/login, /register or /guest' },
@@ -31,13 +38,19 @@ export default fp(async function docsPlugin (app) {
         { name: 'operations', description: 'Health and documentation' }
       ]
     },
+    transform: routeTransform as never,
+    transformObject: documentTransform as never,
     refResolver: {
       buildLocalReference (json, _baseUri, _fragment, i) {
         return typeof json.$id === 'string' ? json.$id : `def-${i}`
       }
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // "Try it out" calls the server that served the page, wherever it is deployed.
+    transformSpecification: (spec, req) => ({ ...spec, servers: [{ url: `${req.protocol}://${req.host}`, description: 'This server' }] })
+  })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }, { name: 'docs' })

@@ -5,8 +5,9 @@ import type { TurnStream, Viewer } from '../engine/chat-types.ts'
 import type { AuthKind, LimitCategory } from '../plugins/guard.ts'
 import { describeError, errorBody } from '../errors.ts'
 import { errors, ref } from '../schemas/common.ts'
+import { IdempotencyHeaders, TurnHeaders } from '../schemas/headers.ts'
 import {
-  ChatHistory, ChatParams, ChatResponse, HistoryQuery, InitSessionBody, MachineInfo, MachineQuery, MachinesQuery,
+  ChatHistory, ChatParams, ChatResponse, ChatStreamEvent, HistoryQuery, InitSessionBody, MachineInfo, MachineQuery, MachinesQuery,
   MessageBody, ResetResponse, SessionInit, SessionQuery, SessionStatus, StreamMetadata
 } from '../schemas/chat.ts'
 import { DEFAULT_HEARTBEAT_MS, openSse, type SseWriter } from '../sse.ts'
@@ -57,6 +58,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
         `A linked machine not yet unlocked for the player answers 403. ${v.notes.access} ${v.notes.turnLimit}`,
       params: ChatParams,
       querystring: MachineQuery,
+      headers: TurnHeaders,
       body: ref(InitSessionBody),
       response: { 200: ref(SessionInit), ...errors(400, 401, 403, 404, 429, 500) }
     }
@@ -78,6 +80,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
         `${v.notes.access} ${v.notes.turnLimit}`,
       params: ChatParams,
       querystring: MachineQuery,
+      headers: TurnHeaders,
       body: ref(MessageBody),
       response: { 200: ref(ChatResponse), ...errors(400, 401, 403, 404, 429, 500) }
     }
@@ -96,11 +99,12 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
       description: `${STREAM_DESCRIPTION} ${v.notes.access} ${v.notes.turnLimit}`,
       params: ChatParams,
       querystring: MachineQuery,
+      headers: TurnHeaders,
       body: ref(MessageBody),
       response: {
         200: {
           description: 'Server-sent events: metadata, text_delta…, then done or error',
-          content: { 'text/event-stream': { schema: Type.String({ description: 'The event stream' }) } }
+          content: { 'text/event-stream': { schema: ref(ChatStreamEvent), 'x-stream-item-schema': true } }
         },
         ...errors(400, 401, 403, 404, 429, 500)
       }
@@ -176,6 +180,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
         `No body (an empty body with Content-Type: application/json is fine). 404 when there is no session. ${v.notes.access} ${v.notes.otherLimit}`,
       params: ChatParams,
       querystring: SessionQuery,
+      headers: IdempotencyHeaders,
       response: { 200: ref(ResetResponse), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => app.chat.reset(target(req, req.params.persona_id, req.query.machine_id, req.query.user_session_id)))

@@ -1,6 +1,6 @@
 // Schemas of the chat API (SDK rows 2–9 and the web chat mirror): params, queries, bodies and the SDK response shapes.
-import { Type, type Static, type TUnsafe } from '@sinclair/typebox'
-import { IdParams, Nullable, ref, Timestamp, Uuid } from './common.ts'
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { ErrorResponse, IdParams, Nullable, ref, Timestamp, Uuid } from './common.ts'
 
 /** A string enum as a JSON Schema `enum` (validation errors then list the allowed values). */
 function StringEnum<T extends string> (values: readonly T[], description: string): TUnsafe<T> {
@@ -47,20 +47,20 @@ export const InitSessionBody = Type.Object({
   user_session_id: UserSessionId(),
   player_name: Type.String({ minLength: 1, maxLength: 100, description: 'The player character\'s name (1–100 characters)' }),
   player_gender: PlayerGender
-}, { $id: 'InitSessionBody', additionalProperties: false, description: 'Starts (or restarts) a session; unknown fields are ignored' })
+}, { $id: 'InitSessionBody', description: 'Starts (or restarts) a session; unknown fields are ignored' })
 
 export const MessageBody = Type.Object({
   message: Type.String({ minLength: 1, maxLength: 4000, description: 'What the player says (1–4000 characters)' }),
   user_session_id: UserSessionId()
-}, { $id: 'MessageBody', additionalProperties: false, description: 'One player message; unknown fields are ignored' })
+}, { $id: 'MessageBody', description: 'One player message; unknown fields are ignored' })
 
 export const ValidateKeyBody = Type.Object({
   model: Type.Optional(Nullable(Type.String({ maxLength: 200 }), 'Model to try the key with; default X-LLM-Model, else the server default model'))
-}, { $id: 'ValidateKeyBody', additionalProperties: false, description: 'Optional model; the key comes from X-LLM-API-Key. The body may be empty' })
+}, { $id: 'ValidateKeyBody', description: 'Optional model; the key comes from X-LLM-API-Key. The body may be empty' })
 
 export const MigrateProgressBody = Type.Object({
   old_session_id: Uuid('The guest account\'s user id (user.id from POST /auth/guest) whose sessions and progress move to you')
-}, { $id: 'MigrateProgressBody', additionalProperties: false, description: 'Which guest account to take over' })
+}, { $id: 'MigrateProgressBody', description: 'Which guest account to take over' })
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -104,6 +104,44 @@ export const ChatResponse = Type.Object({
 export const StreamMetadata = Type.Object(turnFields, {
   $id: 'StreamMetadata',
   description: 'data of the `metadata` event of a stream: the ChatResponse without `message`'
+})
+
+export const TextDelta = Type.Object({
+  text: Type.String({ description: 'The next piece of the NPC\'s reply, as the provider produced it' })
+}, { $id: 'TextDelta', description: 'data of a `text_delta` event of a stream' })
+
+const streamEvent = (id: string, name: string, data: TSchema, description: string) => Type.Object({
+  event: Type.Literal(name, { description: 'The event name (the SSE `event:` line)' }),
+  data
+}, { $id: id, description })
+
+export const StreamMetadataEvent = streamEvent('StreamMetadataEvent', 'metadata', ref(StreamMetadata),
+  'First event, exactly once, before any text: the turn\'s result without the reply text')
+export const StreamTextDeltaEvent = streamEvent('StreamTextDeltaEvent', 'text_delta', ref(TextDelta),
+  'A piece of the reply, as the provider produces it (zero or more)')
+export const StreamDoneEvent = streamEvent('StreamDoneEvent', 'done', ref(ChatResponse),
+  'Last event of a successful turn, after it was committed: the full ChatResponse')
+export const StreamErrorEvent = streamEvent('StreamErrorEvent', 'error', ref(ErrorResponse),
+  'Last event of a turn that failed after the stream began; nothing was committed')
+
+/**
+ * One event of a chat stream (each `event: <name>` / `data: <one-line JSON>` block), discriminated by
+ * `event`. Used as the schema of `text/event-stream` responses: it describes each event, not the whole body.
+ */
+export const ChatStreamEvent = Type.Unsafe<Static<typeof StreamMetadataEvent> | Static<typeof StreamTextDeltaEvent> | Static<typeof StreamDoneEvent> | Static<typeof StreamErrorEvent>>({
+  $id: 'ChatStreamEvent',
+  description: 'One server-sent event of a chat stream: metadata, then text_delta…, then done or error. ' +
+    'This schema describes each event of the stream (OpenAPI 3.2 `itemSchema` semantics), not the body as a whole.',
+  oneOf: [ref(StreamMetadataEvent), ref(StreamTextDeltaEvent), ref(StreamDoneEvent), ref(StreamErrorEvent)],
+  discriminator: {
+    propertyName: 'event',
+    mapping: {
+      metadata: '#/components/schemas/StreamMetadataEvent',
+      text_delta: '#/components/schemas/StreamTextDeltaEvent',
+      done: '#/components/schemas/StreamDoneEvent',
+      error: '#/components/schemas/StreamErrorEvent'
+    }
+  }
 })
 
 const sessionFields = {
@@ -185,7 +223,8 @@ export const MigrateProgressResult = Type.Object({
 
 export const chatSchemas = [
   InitSessionBody, MessageBody, ValidateKeyBody, MigrateProgressBody,
-  SessionInit, UnlockedMachine, ChatResponse, StreamMetadata, SessionStatus, TurnTrace, HistoryMessage, ChatHistory,
+  SessionInit, UnlockedMachine, ChatResponse, StreamMetadata, TextDelta, StreamMetadataEvent, StreamTextDeltaEvent, StreamDoneEvent,
+  StreamErrorEvent, ChatStreamEvent, SessionStatus, TurnTrace, HistoryMessage, ChatHistory,
   ResetResponse, MachineInfo, KeyValidation, MigrateProgressResult
 ]
 

@@ -1,5 +1,5 @@
 // Shared schema pieces: the error envelope, ids, the typed ref() helper and the registry of named schemas.
-import { Type, type TSchema, type TObject, type TUnsafe, type TUnion, type TNull, type Static } from '@sinclair/typebox'
+import { Type, type TSchema, type TUnsafe, type TUnion, type TNull, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 
 /** A reference to a named schema (registered with addSchema), so OpenAPI components carry its $id. */
@@ -49,6 +49,6 @@ export const NoContent = Type.Null({ description: 'No content' })
 export type ErrorResponseBody = Static<typeof ErrorResponse>
 
 /** Registers every named schema once; routes reference them with ref(). */
-export function addSchemas (app: FastifyInstance, schemas: TObject[]) {
+export function addSchemas (app: FastifyInstance, schemas: TSchema[]) {
   for (const s of schemas) app.addSchema(s)
 }

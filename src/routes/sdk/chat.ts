@@ -4,6 +4,7 @@ import { LlmError } from '../../llm/errors.ts'
 import { resolveSingleStepConfig } from '../../llm/keys.ts'
 import { errors, ref } from '../../schemas/common.ts'
 import { KeyValidation, ValidateKeyBody } from '../../schemas/chat.ts'
+import { SingleCallHeaders } from '../../schemas/headers.ts'
 import { registerChatRoutes } from '../chat-routes.ts'
 import type { App } from '../types.ts'
 
@@ -49,6 +50,7 @@ export default async function sdkChatRoutes (app: App, opts: SdkChatOptions) {
       description: 'Sends one tiny request to the provider with X-LLM-API-Key and the model (body `model`, else X-LLM-Model, else the server default). ' +
         'A rejected key or an unknown model answers 200 with valid=false and the reason; a missing key answers 400; ' +
         'a provider rate limit or outage answers 429 / 500. The key is not stored. Rate category SDK General (per key).',
+      headers: SingleCallHeaders,
       body: ref(ValidateKeyBody),
       response: { 200: ref(KeyValidation), ...errors(400, 401, 429, 500) }
     }

@@ -26,6 +26,7 @@ export default async function adminPersonaRoutes (app: App) {
       operationId: 'adminUnpublishPersona',
       tags: ['admin'],
       summary: 'Unpublish any persona',
+      description: 'Moderation: takes any user\'s persona off the public list and the SDK; its owner can publish it again.',
       params: IdParams('persona_id', 'Persona id'),
       response: { 200: ref(Persona), ...errors(400, 401, 403, 404, 429) }
     }

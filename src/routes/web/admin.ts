@@ -13,6 +13,7 @@ export default async function adminRoutes (app: App) {
       operationId: 'adminListUsers',
       tags: ['admin'],
       summary: 'List users',
+      description: 'Every user, oldest first, with role and disabled flag.',
       querystring: Pagination,
       response: { 200: Type.Array(ref(User)), ...errors(400, 401, 403, 429) }
     }
@@ -44,6 +45,7 @@ export default async function adminRoutes (app: App) {
       operationId: 'adminStats',
       tags: ['admin'],
       summary: 'Service statistics',
+      description: 'Counts of users, personas, sessions and messages, and turns and LLM tokens in the last 24 hours.',
       response: { 200: ref(Stats), ...errors(401, 403, 429) }
     }
   }, async () => app.repos.stats.stats())

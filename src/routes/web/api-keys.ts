@@ -27,6 +27,7 @@ export default async function apiKeyRoutes (app: App) {
       operationId: 'listApiKeys',
       tags: ['api-keys'],
       summary: 'List your API keys',
+      description: 'Your keys with key_prefix and last_four only; the full key is never shown again.',
       response: { 200: Type.Array(ref(ApiKey)), ...errors(401, 403, 429) }
     }
   }, async (req) => app.repos.apiKeys.list(req.user.id))

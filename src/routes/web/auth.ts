@@ -36,6 +36,7 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
       operationId: 'login',
       tags: ['auth'],
       summary: 'Sign in',
+      description: 'Returns a fresh token for the email and password; a wrong email or password answers the same 401.',
       body: ref(LoginBody),
       response: { 200: ref(AuthResponse), ...errors(400, 401, 429) }
     }
@@ -68,6 +69,7 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
       operationId: 'getMe',
       tags: ['auth'],
       summary: 'The signed-in user',
+      description: 'The account the bearer token belongs to.',
       response: { 200: ref(Me), ...errors(401, 429) }
     }
   }, async (req) => me(req.account!))

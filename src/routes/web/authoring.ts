@@ -6,6 +6,7 @@ import { Errors } from '../../errors.ts'
 import { resolveSingleStepConfig } from '../../llm/keys.ts'
 import type { Config } from '../../config.ts'
 import { errors, ref } from '../../schemas/common.ts'
+import { SingleCallHeaders } from '../../schemas/headers.ts'
 import { GeneratedIdentityResponse, GeneratedScenario, GenerateIdentityBody, GenerateScenarioBody, PolishBody, PolishResponse } from '../../schemas/authoring.ts'
 import { MachineInput, OutputVariableInput, StateInput, TransitionInput } from '../../schemas/personas.ts'
 import type { App } from '../types.ts'
@@ -31,6 +32,7 @@ export default async function authoringRoutes (app: App, opts: { llm: Config['ll
       tags: ['creator'],
       summary: 'Generate a persona identity from a concept',
       description: 'LLM key from X-LLM-API-Key (model from X-LLM-Model), else the server default key, else 400.',
+      headers: SingleCallHeaders,
       body: ref(GenerateIdentityBody),
       response: { 200: ref(GeneratedIdentityResponse), ...LLM_ERRORS }
     }
@@ -43,6 +45,7 @@ export default async function authoringRoutes (app: App, opts: { llm: Config['ll
       tags: ['creator'],
       summary: 'Generate one machine (scenario) for a persona',
       description: 'The answer is checked with the same schema and validator as creator/save and publish; an invalid answer gets one repair round, then 500. Nothing is saved.',
+      headers: SingleCallHeaders,
       body: ref(GenerateScenarioBody),
       response: { 200: ref(GeneratedScenario), ...LLM_ERRORS }
     }
@@ -79,6 +82,8 @@ export default async function authoringRoutes (app: App, opts: { llm: Config['ll
       operationId: 'polishText',
       tags: ['creator'],
       summary: 'Rewrite a text in place, same meaning, tuned to its field',
+      description: 'LLM key from X-LLM-API-Key (model from X-LLM-Model), else the server default key, else 400.',
+      headers: SingleCallHeaders,
       body: ref(PolishBody),
       response: { 200: ref(PolishResponse), ...errors(400, 401, 403, 429, 500) }
     }

@@ -4,6 +4,7 @@ import { checkReferences, validateGraph, type Issue } from '../../engine/validat
 import type { PersonaGraph } from '../../engine/graph.ts'
 import { isUuid, type LoadedGraph, type PersonaFields } from '../../repositories/personas-repository.ts'
 import { errors, ref } from '../../schemas/common.ts'
+import { IdempotencyHeaders } from '../../schemas/headers.ts'
 import { LIMITS, SaveBody, SavedPersona, SaveQuery, type SaveBodyT } from '../../schemas/personas.ts'
 import type { App } from '../types.ts'
 
@@ -104,6 +105,7 @@ export default async function creatorRoutes (app: App) {
         'Other validator findings do not block saving and come back in warnings — except on a published persona, which must stay publishable: unpublish it first to save an incomplete graph. ' +
         `At most ${LIMITS.machines} machines, ${LIMITS.statesPerMachine} states and ${LIMITS.transitionsPerMachine} transitions per machine.`,
       querystring: SaveQuery,
+      headers: IdempotencyHeaders,
       body: ref(SaveBody),
       response: { 200: ref(SavedPersona), 201: ref(SavedPersona), ...errors(400, 401, 403, 404, 413, 429) }
     }
