@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probe */
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process runs; never rate-limited, never in maintenance.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: the database answers */
+        /**
+         * Readiness probe: the database answers
+         * @description Answers 200 when the database answers a query, else 503 with Retry-After; never rate-limited.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -67,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in */
+        /**
+         * Sign in
+         * @description Returns a fresh token for the email and password; a wrong email or password answers the same 401.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -102,7 +111,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /**
+         * The signed-in user
+         * @description The account the bearer token belongs to.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -119,7 +131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your API keys */
+        /**
+         * List your API keys
+         * @description Your keys with key_prefix and last_four only; the full key is never shown again.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -160,7 +175,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /**
+         * List users
+         * @description Every user, oldest first, with role and disabled flag.
+         */
         get: operations["adminListUsers"];
         put?: never;
         post?: never;
@@ -197,7 +215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service statistics */
+        /**
+         * Service statistics
+         * @description Counts of users, personas, sessions and messages, and turns and LLM tokens in the last 24 hours.
+         */
         get: operations["adminStats"];
         put?: never;
         post?: never;
@@ -400,7 +421,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rewrite a text in place, same meaning, tuned to its field */
+        /**
+         * Rewrite a text in place, same meaning, tuned to its field
+         * @description LLM key from X-LLM-API-Key (model from X-LLM-Model), else the server default key, else 400.
+         */
         post: operations["polishText"];
         delete?: never;
         options?: never;
@@ -437,7 +461,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unpublish any persona */
+        /**
+         * Unpublish any persona
+         * @description Moderation: takes any user's persona off the public list and the SDK; its owner can publish it again.
+         */
         post: operations["adminUnpublishPersona"];
         delete?: never;
         options?: never;
@@ -1414,6 +1441,49 @@ export interface components {
             /** @description Machines this turn unlocked (on completion), else null */
             unlocked_machines: components["schemas"]["UnlockedMachine"][] | null;
         };
+        /** @description data of a `text_delta` event of a stream */
+        TextDelta: {
+            /** @description The next piece of the NPC's reply, as the provider produced it */
+            text: string;
+        };
+        /** @description First event, exactly once, before any text: the turn's result without the reply text */
+        StreamMetadataEvent: {
+            /**
+             * @description The event name (the SSE `event:` line) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            event: "metadata";
+            data: components["schemas"]["StreamMetadata"];
+        };
+        /** @description A piece of the reply, as the provider produces it (zero or more) */
+        StreamTextDeltaEvent: {
+            /**
+             * @description The event name (the SSE `event:` line) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            event: "text_delta";
+            data: components["schemas"]["TextDelta"];
+        };
+        /** @description Last event of a successful turn, after it was committed: the full ChatResponse */
+        StreamDoneEvent: {
+            /**
+             * @description The event name (the SSE `event:` line) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            event: "done";
+            data: components["schemas"]["ChatResponse"];
+        };
+        /** @description Last event of a turn that failed after the stream began; nothing was committed */
+        StreamErrorEvent: {
+            /**
+             * @description The event name (the SSE `event:` line) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            event: "error";
+            data: components["schemas"]["ErrorResponse"];
+        };
+        /** @description One server-sent event of a chat stream: metadata, then text_delta…, then done or error. This schema describes each event of the stream (OpenAPI 3.2 `itemSchema` semantics), not the body as a whole. */
+        ChatStreamEvent: components["schemas"]["StreamMetadataEvent"] | components["schemas"]["StreamTextDeltaEvent"] | components["schemas"]["StreamDoneEvent"] | components["schemas"]["StreamErrorEvent"];
         /** @description The state of a session */
         SessionStatus: {
             /**
@@ -1661,10 +1731,164 @@ export interface components {
             text: string;
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description Bad request: invalid or missing input, malformed JSON, missing LLM key or unknown model provider */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Missing or invalid credentials (token or API key), or the LLM provider rejected your LLM key */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Authenticated but not allowed (another owner's persona, unpublished persona, locked machine, role) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The persona, machine, session or other resource does not exist */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The request body is larger than the server accepts (BODY_LIMIT, 1 MiB by default); the message states the limit */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The body is not application/json */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Rate limit exceeded: wait Retry-After seconds */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Unexpected error or LLM provider failure; the message never contains internals */
+        InternalServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Overloaded or in maintenance: retry after Retry-After seconds */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+    };
+    parameters: {
+        /**
+         * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+         * @example sk-proj-your-provider-key
+         */
+        XLlmApiKey: string;
+        /**
+         * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+         * @example mock/npc
+         */
+        XLlmModel: string;
+        /**
+         * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+         * @example sk-proj-your-provider-key
+         */
+        XLlmEvalApiKey: string;
+        /**
+         * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+         * @example sk-proj-your-provider-key
+         */
+        XLlmResponseApiKey: string;
+        /**
+         * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+         * @example sk-proj-your-provider-key
+         */
+        XLlmSummarizationApiKey: string;
+        /**
+         * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+         * @example openai/gpt-4o-mini
+         */
+        XLlmEvalModel: string;
+        /**
+         * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+         * @example openai/gpt-4o-mini
+         */
+        XLlmResponseModel: string;
+        /**
+         * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+         * @example openai/gpt-4o-mini
+         */
+        XLlmSummarizationModel: string;
+        /**
+         * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+         * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Seconds to wait before retrying
+         * @example 30
+         */
+        RetryAfter: number;
+        /**
+         * @description Requests allowed per minute in this route's rate category
+         * @example 30
+         */
+        XRateLimitLimit: number;
+        /**
+         * @description Requests left in the current window
+         * @example 29
+         */
+        XRateLimitRemaining: number;
+        /**
+         * @description Seconds until the window resets
+         * @example 60
+         */
+        XRateLimitReset: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1678,7 +1902,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1690,6 +1914,7 @@ export interface operations {
                     };
                 };
             };
+            500: components["responses"]["InternalServerError"];
         };
     };
     readyz: {
@@ -1701,7 +1926,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1713,15 +1938,8 @@ export interface operations {
                     };
                 };
             };
-            /** @description Temporarily unavailable (see Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     register: {
@@ -1740,30 +1958,21 @@ export interface operations {
             /** @description A signed token and its user */
             201: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     login: {
@@ -1782,39 +1991,22 @@ export interface operations {
             /** @description A signed token and its user */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createGuest: {
@@ -1829,21 +2021,21 @@ export interface operations {
             /** @description A signed token and its user */
             201: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMe: {
@@ -1858,30 +2050,19 @@ export interface operations {
             /** @description The signed-in user */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listApiKeys: {
@@ -1893,42 +2074,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of ApiKey */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"][];
                 };
             };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createApiKey: {
@@ -1947,48 +2109,23 @@ export interface operations {
             /** @description A new API key, with the full key shown once */
             201: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeApiKey: {
@@ -2006,64 +2143,29 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListUsers: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size (≤ 100) */
-                limit: number;
+                limit?: number;
                 /** @description Items to skip */
-                offset: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -2071,51 +2173,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of User */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"][];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     adminUpdateUser: {
@@ -2128,7 +2202,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["UserPatch"];
             };
@@ -2137,57 +2211,23 @@ export interface operations {
             /** @description A user account as administrators see it */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     adminStats: {
@@ -2202,52 +2242,32 @@ export interface operations {
             /** @description Service statistics */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Stats"];
                 };
             };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     listPersonas: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Only published personas (default true, except with my_personas=true, where it defaults to false) */
                 public_only?: boolean;
                 /** @description Only the caller's own personas (needs a token) */
-                my_personas: boolean;
+                my_personas?: boolean;
                 /** @description Page size (≤ 100) */
-                limit: number;
+                limit?: number;
                 /** @description Items to skip */
-                offset: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -2255,42 +2275,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of Persona */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"][];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPersona: {
@@ -2308,57 +2309,22 @@ export interface operations {
             /** @description A persona (NPC character) */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deletePersona: {
@@ -2376,55 +2342,20 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPersonaFull: {
@@ -2442,57 +2373,22 @@ export interface operations {
             /** @description A persona with its whole graph */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PersonaFull"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     validatePersona: {
@@ -2510,57 +2406,22 @@ export interface operations {
             /** @description What the validator found in a persona's graph */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationResult"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     publishPersona: {
@@ -2578,57 +2439,24 @@ export interface operations {
             /** @description A persona (NPC character) */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     unpublishPersona: {
@@ -2646,57 +2474,24 @@ export interface operations {
             /** @description A persona (NPC character) */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     savePersona: {
@@ -2705,7 +2500,13 @@ export interface operations {
                 /** @description Persona to replace; omit to create a new persona */
                 persona_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2718,6 +2519,9 @@ export interface operations {
             /** @description The saved persona and graph, with the validator's findings */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2727,72 +2531,41 @@ export interface operations {
             /** @description The saved persona and graph, with the validator's findings */
             201: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SavedPersona"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     generateIdentity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2805,76 +2578,45 @@ export interface operations {
             /** @description A generated persona identity, ready for the persona part of creator/save */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GeneratedIdentity"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     generateScenario: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["GenerateScenarioBody"];
             };
@@ -2883,72 +2625,41 @@ export interface operations {
             /** @description One generated machine that passes the validator: put it in the machines array of creator/save */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GeneratedScenario"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     polishText: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2961,66 +2672,32 @@ export interface operations {
             /** @description The polished text */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolishResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListPersonas: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size (≤ 100) */
-                limit: number;
+                limit?: number;
                 /** @description Items to skip */
-                offset: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -3028,51 +2705,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of Persona */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"][];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     adminUnpublishPersona: {
@@ -3090,57 +2739,23 @@ export interface operations {
             /** @description A persona (NPC character) */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Persona"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     sdkListPersonas: {
@@ -3152,33 +2767,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of SdkPersona */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SdkPersona"][];
                 };
             };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     initSession: {
@@ -3187,7 +2791,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3203,66 +2853,24 @@ export interface operations {
             /** @description A started session and the NPC's greeting */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionInit"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendMessage: {
@@ -3271,7 +2879,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3287,66 +2941,24 @@ export interface operations {
             /** @description The result of one conversation turn */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     streamMessage: {
@@ -3355,7 +2967,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3371,66 +3029,24 @@ export interface operations {
             /** @description Server-sent events: metadata, text_delta…, then done or error */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getSession: {
@@ -3453,57 +3069,22 @@ export interface operations {
             /** @description The state of a session */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionStatus"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getHistory: {
@@ -3526,57 +3107,22 @@ export interface operations {
             /** @description A session's state and its messages */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChatHistory"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetSession: {
@@ -3587,7 +3133,13 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3599,57 +3151,24 @@ export interface operations {
             /** @description The session and its messages were deleted; the player's progress is kept */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ResetResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMachines: {
@@ -3667,60 +3186,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of MachineInfo */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MachineInfo"][];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     migrateProgress: {
@@ -3739,57 +3223,24 @@ export interface operations {
             /** @description What moved from the guest account */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MigrateProgressResult"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkInitSession: {
@@ -3798,7 +3249,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3814,66 +3311,24 @@ export interface operations {
             /** @description A started session and the NPC's greeting */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionInit"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkSendMessage: {
@@ -3882,7 +3337,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3898,66 +3399,24 @@ export interface operations {
             /** @description The result of one conversation turn */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkStreamMessage: {
@@ -3966,7 +3425,53 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+                /**
+                 * @description Model of the eval step (judges the player's message against the transitions); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Eval-Model"?: components["parameters"]["XLlmEvalModel"];
+                /**
+                 * @description Model of the response step (writes the NPC's reply); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Response-Model"?: components["parameters"]["XLlmResponseModel"];
+                /**
+                 * @description Model of the summarization step (folds old messages into the rolling summary); wins over X-LLM-Model for that step.
+                 * @example openai/gpt-4o-mini
+                 */
+                "X-LLM-Summarization-Model"?: components["parameters"]["XLlmSummarizationModel"];
+                /**
+                 * @description Provider key for the eval step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Eval-API-Key"?: components["parameters"]["XLlmEvalApiKey"];
+                /**
+                 * @description Provider key for the response step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Response-API-Key"?: components["parameters"]["XLlmResponseApiKey"];
+                /**
+                 * @description Provider key for the summarization step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-Summarization-API-Key"?: components["parameters"]["XLlmSummarizationApiKey"];
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -3982,66 +3487,24 @@ export interface operations {
             /** @description Server-sent events: metadata, text_delta…, then done or error */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkGetSession: {
@@ -4064,57 +3527,22 @@ export interface operations {
             /** @description The state of a session */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionStatus"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkGetHistory: {
@@ -4139,57 +3567,22 @@ export interface operations {
             /** @description A session's state and its messages */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChatHistory"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkResetSession: {
@@ -4200,7 +3593,13 @@ export interface operations {
                 /** @description Machine (scenario) to use; default: the persona's primary machine (first entry machine by display_order) */
                 machine_id?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID is fine). Within 24 h the same key with the same body from the same API key or user returns the stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.
+                 * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Persona id */
                 persona_id: string;
@@ -4212,57 +3611,24 @@ export interface operations {
             /** @description The session and its messages were deleted; the player's progress is kept */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ResetResponse"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkListMachines: {
@@ -4280,70 +3646,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: a list of MachineInfo */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MachineInfo"][];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sdkValidateLlmKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @example sk-proj-your-provider-key
+                 */
+                "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
+                /**
+                 * @description Model for every step, as `provider/model` (`openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `groq/…`, `ollama/…`, `mock/npc` when the server runs with LLM_MOCK=true) or a bare OpenAI / Claude / Gemini name. Default: the server's DEFAULT_LLM_MODEL.
+                 * @example mock/npc
+                 */
+                "X-LLM-Model"?: components["parameters"]["XLlmModel"];
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ValidateKeyBody"];
             };
@@ -4352,48 +3694,22 @@ export interface operations {
             /** @description Result of trying an LLM key with one tiny request */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KeyValidation"];
                 };
             };
-            /** @description Bad request: invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Internal or LLM provider error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
