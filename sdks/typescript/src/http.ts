@@ -57,6 +57,9 @@ export interface Call {
 }
 
 const MAX_RETRY_AFTER_S = 60
+// A browser reports a refused cross-origin answer exactly like a network failure, so say so.
+const IN_BROWSER = typeof (globalThis as { document?: unknown }).document !== 'undefined'
+const BROWSER_HINT = ' (in a browser this is also how a CORS refusal looks: is this page\'s origin listed in the server\'s CORS_ORIGINS?)'
 
 /** A random UUID v4 from getRandomValues (randomUUID needs a secure context in browsers). */
 export function randomKey (): string {
@@ -161,7 +164,7 @@ export async function send (t: Transport, call: Call, opts: RequestOptions = {})
         ? err
         : timedOut()
           ? new TimeoutError(`Request timed out after ${timeout} ms`)
-          : new ConnectionError(`Could not reach the server: ${(err as Error)?.message ?? String(err)}`)
+          : new ConnectionError(`Could not reach the server: ${(err as Error)?.message ?? String(err)}${IN_BROWSER ? BROWSER_HINT : ''}`)
     }
     const retryAfter = 'retryAfter' in error ? (error as { retryAfter: number | null }).retryAfter : null
     const willRetry = attempt < maxRetries && retryable(error) && (retryAfter === null || retryAfter <= MAX_RETRY_AFTER_S)
