@@ -56,7 +56,8 @@ async function failure (res: Response): Promise<ApiError> {
     const body = await res.json() as { error?: { message?: string } }
     if (body.error?.message) message = body.error.message
   } catch { /* not JSON: keep the status line */ }
-  if (res.status === 401 && token) onUnauthorized()
+  // a 401 about the LLM key (the provider refused it) is not a reason to sign out
+  if (res.status === 401 && token && !/LLM/.test(message)) onUnauthorized()
   return new ApiError(res.status, message)
 }
 

@@ -17,7 +17,11 @@ function App () {
   const [me, setMe] = useState<Me | null>(null)
   const [checked, setChecked] = useState(auth.token === null)
 
-  const signOut = useCallback(() => { auth.set(null); setMe(null); navigate('/login') }, [])
+  const signOut = useCallback(() => {
+    if (!navigate('/login')) return
+    auth.set(null)
+    setMe(null)
+  }, [])
   useEffect(() => { auth.onUnauthorized(signOut) }, [signOut])
   useEffect(() => {
     if (auth.token === null) return

@@ -1,5 +1,6 @@
-// End to end in Chromium: register → create Vex from the example → edit a transition on the graph → save → fix what the
-// validator finds → publish → playtest three turns with the trace and the live state → rewind to turn 1 → another outcome.
+// End to end in Chromium, one browser test after the other (never two Chromiums at once): register → Vex from the example →
+// edit a transition on the graph → save → fix what the validator finds → publish → playtest three turns with the trace and
+// the live state → rewind to turn 1 → another outcome; then AI assistance, keyboard editing and the unsaved-changes guard.
 import { copyFileSync, mkdirSync } from 'node:fs'
 import t from 'tap'
 import type { Page } from 'playwright-core'
@@ -150,6 +151,107 @@ t.test('a creator edits, validates, publishes and playtests a persona in the con
   t.same(history.messages.map((m: { role: string }) => m.role), ['assistant', 'user', 'assistant', 'user', 'assistant'], 'the server holds the rewound conversation')
   t.same(errors, [], 'no console errors')
   t.same(failedRequests, [`400 POST /api/v1/personas/${personaId}/publish`], 'the refused publish was the only failed request')
+})
+
+const IDENTITY = { name: 'Brannoc', description: 'A dwarf smith who writes poems.', persona_identity_prompt: 'You are Brannoc, a grumpy dwarf smith.' }
+const MACHINE = {
+  machine_key: 'forge',
+  name: 'The Forge',
+  is_entry: true,
+  chat_system_prompt: 'Brannoc is at the anvil.',
+  states: [
+    { state_key: 'anvil', label: 'At the anvil', prompt_instruction: 'Grumble.', is_initial_state: true },
+    { state_key: 'sword', label: 'Sword promised', prompt_instruction: 'Promise the sword.', is_terminal_state: true },
+    { state_key: 'door', label: 'Shown the door', prompt_instruction: 'Point at the door.', is_terminal_state: true }
+  ],
+  transitions: [
+    { from_state_key: 'anvil', to_state_key: 'sword', decision_type: 'pass', condition: 'The player praises a poem', score_delta: 3, priority: 0 },
+    { from_state_key: 'anvil', to_state_key: 'door', decision_type: 'kick_out', condition: 'The player mocks the poems', score_delta: 0, priority: 1 }
+  ]
+}
+
+t.test('AI assistance, keyboard editing and the unsaved-changes guard in the console', async (t) => {
+  const { url, fake, page, errors, failedRequests } = await startHarness(t)
+  mkdirSync('test-output', { recursive: true })
+  const seen: string[] = []
+  fake.setDefault((req) => {
+    seen.push(String(req.headers.authorization))
+    if (req.system.startsWith('You design characters')) return { json: IDENTITY }
+    if (req.system.startsWith('You design conversation scenarios')) return { json: MACHINE }
+    if (req.system.startsWith('You are an editor')) return { text: 'You are Brannoc, a grumpy dwarf smith with a poet\'s heart.' }
+    return { text: 'Hm.' }
+  })
+
+  // a guest is told what guests can do, then signs out
+  await page.goto(`${url}/console/`)
+  await page.screenshot({ path: 'test-output/console-sign-in.png' })
+  await page.getByRole('button', { name: 'Continue as a guest' }).click()
+  await page.getByText('You are signed in as a guest').waitFor()
+  await page.getByRole('button', { name: 'Sign out' }).click()
+
+  await page.getByRole('tab', { name: 'Register' }).click()
+  await page.getByLabel('Email').fill('maker@example.com')
+  await page.getByLabel('Password').fill('a long password')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByRole('button', { name: 'LLM key' }).click()
+  await page.getByLabel('API key').fill('sk-authoring-key')
+  await page.getByRole('button', { name: 'Save for this session' }).click()
+
+  await page.screenshot({ path: 'test-output/console-personas.png' })
+
+  // concept → identity → a new persona, opened in the editor
+  await page.getByLabel('Concept').fill('a grumpy dwarf blacksmith who secretly writes poetry')
+  await page.getByRole('button', { name: 'Generate identity' }).click()
+  await page.getByRole('heading', { name: 'Brannoc', level: 1 }).waitFor()
+
+  // polish the identity prompt in place
+  await page.getByRole('tab', { name: 'Persona' }).click()
+  await page.getByRole('button', { name: 'Polish Identity prompt with AI' }).click()
+  await page.getByRole('textbox', { name: 'Identity prompt' }).filter({ hasText: 'poet\'s heart' }).waitFor()
+  await page.getByText('Unsaved changes').waitFor()
+  await page.screenshot({ path: 'test-output/console-persona-panel.png' })
+
+  // leaving with unsaved changes asks first; choosing to stay keeps the page and the edit
+  page.removeAllListeners('dialog')
+  const asked: string[] = []
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss().catch(() => {}) })
+  await page.getByRole('link', { name: 'API keys' }).click()
+  t.match(asked, [/unsaved changes/])
+  t.match(page.url(), /\/console\/personas\//)
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss().catch(() => {}) })
+  await page.goBack()
+  for (let i = 0; i < 100 && asked.length < 2; i++) await page.waitForTimeout(100)
+  t.equal(asked.length, 2, 'the browser\'s Back asks too')
+  await page.getByText('Unsaved changes').waitFor()
+  t.match(page.url(), /\/console\/personas\//)
+  page.on('dialog', (d) => { d.accept().catch(() => {}) })
+
+  // a generated machine joins the draft as a new tab
+  await page.getByLabel('Idea').fill('the player wants a sword by nightfall')
+  await page.getByRole('button', { name: 'Generate machine with AI' }).click()
+  await page.getByRole('tab', { name: /The Forge/ }).waitFor()
+  await page.getByTestId('state-anvil').waitFor()
+
+  // keyboard: focus a state on the canvas, Enter selects it, Delete removes it with its transitions
+  await page.locator('.react-flow__node[data-id="door"]').focus()
+  await page.keyboard.press('Enter')
+  await page.getByRole('heading', { name: 'State door' }).waitFor()
+  await page.keyboard.press('Delete')
+  await page.getByTestId('state-door').waitFor({ state: 'detached' })
+  t.equal(await page.getByTestId('edge-anvil-door-kick_out').count(), 0, 'its transition went with it')
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.getByText(/^Saved\./).waitFor()
+  await page.reload()
+  await page.getByRole('tab', { name: /The Forge/ }).click()
+  await page.getByTestId('state-sword').waitFor()
+  t.equal(await page.getByTestId('state-door').count(), 0, 'the saved graph has no door state')
+  await page.getByRole('tab', { name: 'Persona' }).click()
+  t.match(await page.getByRole('textbox', { name: 'Identity prompt' }).inputValue(), /poet's heart/)
+
+  t.ok(seen.length >= 3 && seen.every((h) => h === 'Bearer sk-authoring-key'), 'every LLM call carried the session\'s key')
+  t.same(errors, [], 'no console errors')
+  t.same(failedRequests, [], 'no failed requests')
 })
 
 async function drag (page: Page, from: string, to: string) {

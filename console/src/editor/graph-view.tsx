@@ -97,7 +97,7 @@ export function GraphView ({ machine, findings, currentState, selection, onSelec
         onDelete={({ nodes: ns, edges: es }) => onDelete(ns.map((n) => n.id), es.map((e) => e.id))}
         deleteKeyCode={['Delete', 'Backspace']}
         fitView
-        fitViewOptions={{ padding: 0.2 }}
+        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
         minZoom={0.2}
         proOptions={{ hideAttribution: true }}
       >
