@@ -23,7 +23,7 @@ export function ensureConsoleBuilt () {
   const index = join(CONSOLE, 'dist', 'index.html')
   const sources = Math.max(newest(join(CONSOLE, 'src')), newest(join(CONSOLE, 'index.html')), newest(join(CONSOLE, 'vite.config.ts')), newest(join(ROOT, 'examples')))
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return
-  execFileSync('npm', ['run', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'ignore' })
+  execFileSync(process.execPath, [join(CONSOLE, 'build.mjs')], { cwd: ROOT, stdio: 'ignore' })
 }
 
 /** The player's latest line and the transitions offered, read from an evaluation request. */

@@ -172,15 +172,15 @@ export function Editor ({ personaId }: { personaId: string }) {
           : <div className='canvas-column'><p>No machine: add one.</p></div>}
         <aside className='side'>
           <div role='tablist' aria-label='Side panel' className='tabs'>
-            <button type='button' role='tab' aria-selected={tab === 'inspect'} onClick={() => setTab('inspect')}>Inspector</button>
-            <button type='button' role='tab' aria-selected={tab === 'playtest'} onClick={() => setTab('playtest')}>Playtest</button>
-            <button type='button' role='tab' aria-selected={tab === 'findings'} onClick={() => setTab('findings')}>Findings{findings ? ` (${errorCount})` : ''}</button>
+            <button type='button' role='tab' id='tab-inspect' aria-controls='panel-inspect' aria-selected={tab === 'inspect'} onClick={() => setTab('inspect')}>Inspector</button>
+            <button type='button' role='tab' id='tab-playtest' aria-controls='panel-playtest' aria-selected={tab === 'playtest'} onClick={() => setTab('playtest')}>Playtest</button>
+            <button type='button' role='tab' id='tab-findings' aria-controls='panel-findings' aria-selected={tab === 'findings'} onClick={() => setTab('findings')}>Findings{findings ? ` (${errorCount})` : ''}</button>
           </div>
-          <div className='side-body' hidden={tab !== 'inspect'}>{panel}</div>
-          <div className='side-body' hidden={tab !== 'findings'}>
+          <div className='side-body' role='tabpanel' id='panel-inspect' aria-labelledby='tab-inspect' hidden={tab !== 'inspect'}>{panel}</div>
+          <div className='side-body' role='tabpanel' id='panel-findings' aria-labelledby='tab-findings' hidden={tab !== 'findings'}>
             {findings === null ? <p>Run Validate to check the graph.</p> : findings.length === 0 ? <p>No errors, no warnings.</p> : <FindingList findings={findings} />}
           </div>
-          <div className='side-body' hidden={tab !== 'playtest'}>
+          <div className='side-body' role='tabpanel' id='panel-playtest' aria-labelledby='tab-playtest' hidden={tab !== 'playtest'}>
             {machine && (
               <Playtest
                 key={`${personaId}:${machineKey}`} personaId={personaId} machineId={machineId} machine={machine} dirty={dirty}
