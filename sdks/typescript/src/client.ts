@@ -2,7 +2,8 @@
 import { send, type Call, type Hooks, type RequestOptions, type Transport } from './http.js'
 import { MessageStream } from './stream.js'
 import type {
-  ChatHistory, ChatResponse, KeyValidation, MachineInfo, PlayerGender, ResetResponse, SdkPersona, SessionInit, SessionStatus
+  ChatHistory, ChatResponse, HistoryQuery, InitSessionBody, KeyValidation, MachineInfo, MessageBody, PlayerGender, ResetResponse,
+  SdkPersona, SessionInit, SessionStatus, TurnHeaderName, ValidateKeyBody
 } from './types.js'
 
 export interface RapportOptions {
@@ -33,7 +34,7 @@ export interface RapportOptions {
   fetch?: typeof fetch
 }
 
-const LLM_HEADERS: Array<[keyof RapportOptions, string]> = [
+const LLM_HEADERS: Array<[keyof RapportOptions, TurnHeaderName]> = [
   ['llmApiKey', 'x-llm-api-key'],
   ['llmModel', 'x-llm-model'],
   ['llmEvalModel', 'x-llm-eval-model'],
@@ -111,7 +112,7 @@ export class Rapport {
         method: 'POST',
         path: `/chat/${seg(personaId)}/init-session`,
         query: { machine_id: params.machineId },
-        body: { user_session_id: params.userSessionId, player_name: params.playerName, player_gender: params.playerGender },
+        body: { user_session_id: params.userSessionId, player_name: params.playerName, player_gender: params.playerGender } satisfies InitSessionBody,
         idempotent: true
       }, opts),
     /** Plays one turn. Retries reuse one Idempotency-Key, so a retried turn is applied once. */
@@ -126,7 +127,7 @@ export class Rapport {
       this.#json({
         method: 'GET',
         path: `/chat/${seg(personaId)}/history`,
-        query: { user_session_id: params.userSessionId, machine_id: params.machineId, include_trace: params.includeTrace }
+        query: { user_session_id: params.userSessionId, machine_id: params.machineId, include_trace: params.includeTrace } satisfies HistoryQuery
       }, opts),
     /** Deletes the session and its messages (the player's progress stays). */
     reset: (personaId: string, params: SessionParams, opts?: RequestOptions): Promise<ResetResponse> =>
@@ -140,7 +141,7 @@ export class Rapport {
 
   /** Tries the LLM key with one tiny request: `{ valid, model, error }`. */
   validateLlmKey (params: { model?: string } = {}, opts?: RequestOptions): Promise<KeyValidation> {
-    return this.#json({ method: 'POST', path: '/validate-llm-key', body: params.model ? { model: params.model } : {} }, opts)
+    return this.#json({ method: 'POST', path: '/validate-llm-key', body: (params.model ? { model: params.model } : {}) satisfies ValidateKeyBody }, opts)
   }
 
   #messageCall (personaId: string, params: MessageParams, stream: boolean): Call {
@@ -148,7 +149,7 @@ export class Rapport {
       method: 'POST',
       path: `/chat/${seg(personaId)}/message${stream ? '/stream' : ''}`,
       query: { machine_id: params.machineId },
-      body: { message: params.message, user_session_id: params.userSessionId },
+      body: { message: params.message, user_session_id: params.userSessionId } satisfies MessageBody,
       idempotent: true,
       stream
     }
