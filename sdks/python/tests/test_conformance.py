@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from conformance import Launcher, replay  # noqa: E402
 
-from rapport import AsyncRapportClient, RapportClient  # noqa: E402
+from rapport import AsyncRapportClient, BadRequestError, DoneEvent, RapportClient, TextDeltaEvent  # noqa: E402
 
 SDK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 launcher: Optional[Launcher] = None
@@ -87,6 +87,52 @@ class AsyncReplay(unittest.TestCase):
     def check(self, step: str, problem: Optional[str]) -> None:
         with self.subTest(step=step):
             self.assertIsNone(problem)
+
+
+class IdempotencyAgainstRapport(unittest.TestCase):
+    """The key the SDK sends makes Rapport apply a repeated message once (SPEC §10)."""
+
+    def test_a_message_repeated_with_its_key_is_applied_once(self) -> None:
+        assert launcher is not None
+        info = launcher.info
+        client = RapportClient(api_key=info['api_key'], base_url=info['base_url'], llm_api_key=info['llm_api_key'],
+                               llm_model=info['llm_model'])
+        persona, player = info['persona_id'], 'idempotency-player'
+        client.chat.init_session(persona, user_session_id=player, player_name='Ada', player_gender='female')
+        first = client.chat.send_message(persona, user_session_id=player, message='[pass] Ada.', idempotency_key='k-1')
+        again = client.chat.send_message(persona, user_session_id=player, message='[pass] Ada.', idempotency_key='k-1')
+        self.assertEqual(again, first)
+        self.assertEqual((first.decision, first.score), ('pass', 1))
+        history = client.chat.get_history(persona, user_session_id=player)
+        self.assertEqual((history.score, len(history.messages)), (1, 3))
+        with self.assertRaises(BadRequestError):
+            client.chat.send_message(persona, user_session_id=player, message='[pass] Other.', idempotency_key='k-1')
+        streamed = list(client.chat.stream_message(persona, user_session_id=player, message='Hi', idempotency_key='s'))
+        replayed = list(client.chat.stream_message(persona, user_session_id=player, message='Hi', idempotency_key='s'))
+        self.assertEqual([e.type for e in replayed], ['metadata', 'text_delta', 'done'])
+        delta, done = replayed[1], streamed[-1]
+        assert isinstance(delta, TextDeltaEvent) and isinstance(done, DoneEvent)
+        self.assertEqual(delta.text, done.response.message)
+        self.assertEqual(replayed[-1], streamed[-1])
+
+    def test_the_asyncio_client_gets_the_stored_turn_too(self) -> None:
+        assert launcher is not None
+        info = launcher.info
+        persona, player = info['persona_id'], 'idempotency-player-async'
+
+        async def go() -> Any:
+            client = AsyncRapportClient(api_key=info['api_key'], base_url=info['base_url'],
+                                        llm_api_key=info['llm_api_key'], llm_model=info['llm_model'])
+            await client.chat.init_session(persona, user_session_id=player, player_name='Ada', player_gender='male')
+            first = await client.chat.send_message(persona, user_session_id=player, message='[pass] Ada.',
+                                                   idempotency_key='k-2')
+            again = await client.chat.send_message(persona, user_session_id=player, message='[pass] Ada.',
+                                                   idempotency_key='k-2')
+            session = await client.chat.get_session(persona, user_session_id=player)
+            return first, again, session
+        first, again, session = asyncio.run(go())
+        self.assertEqual(again, first)
+        self.assertEqual(session.score, 1)
 
 
 class ReadmeExample(unittest.TestCase):
