@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Generator, Iterator, List, Optional, TypeVar
+from typing import Callable, Generator, Iterator, List, Optional, TypeVar
 
 from . import _calls
 from ._base import ClientBase
