@@ -36,10 +36,10 @@ export function SignIn ({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       <h1>Rapport creator console</h1>
       <p>Write personas and their conversation machines, then playtest them with the turn trace.</p>
       <div role='tablist' aria-label='Account' className='tabs'>
-        <button role='tab' type='button' aria-selected={mode === 'login'} onClick={() => setMode('login')}>Sign in</button>
-        <button role='tab' type='button' aria-selected={mode === 'register'} onClick={() => setMode('register')}>Register</button>
+        <button role='tab' type='button' aria-controls='account-form' aria-selected={mode === 'login'} onClick={() => setMode('login')}>Sign in</button>
+        <button role='tab' type='button' aria-controls='account-form' aria-selected={mode === 'register'} onClick={() => setMode('register')}>Register</button>
       </div>
-      <form onSubmit={submit} className='card form' aria-label={mode === 'login' ? 'Sign in' : 'Register'}>
+      <form onSubmit={submit} id='account-form' role='tabpanel' className='card form' aria-label={mode === 'login' ? 'Sign in' : 'Register'}>
         <label>Email <input type='email' required autoComplete='email' value={email} onChange={(e) => setEmail(e.target.value)} /></label>
         <label>Password <input type='password' required minLength={8} autoComplete={mode === 'login' ? 'current-password' : 'new-password'} value={password} onChange={(e) => setPassword(e.target.value)} /></label>
         {mode === 'register' && <label>Display name <input value={name} autoComplete='nickname' onChange={(e) => setName(e.target.value)} /></label>}

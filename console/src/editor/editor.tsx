@@ -139,7 +139,7 @@ export function Editor ({ personaId }: { personaId: string }) {
       </div>
       {error && <p role='alert' className='error banner'>{error}</p>}
       <div className='machine-tabs' role='tablist' aria-label='Machines'>
-        <button type='button' role='tab' aria-selected={selection.kind === 'persona'} onClick={() => select({ kind: 'persona' })}>Persona</button>
+        <button type='button' role='tab' aria-controls='workspace' aria-selected={selection.kind === 'persona'} onClick={() => select({ kind: 'persona' })}>Persona</button>
         {g.machines.map((m) => (
           <button
             key={m.machine_key} type='button' role='tab' aria-selected={selection.kind !== 'persona' && m.machine_key === machineKey}
@@ -153,7 +153,7 @@ export function Editor ({ personaId }: { personaId: string }) {
         <label className='inline'>Idea <input value={idea} onChange={(e) => setIdea(e.target.value)} placeholder='what the scenario is about' /></label>
         <button type='button' disabled={busy} onClick={() => { generateMachine() }}>Generate machine with AI</button>
       </div>
-      <div className='workspace'>
+      <div className='workspace' id='workspace' role='tabpanel' aria-label='Machine editor'>
         {machine
           ? (
             <div className='canvas-column'>

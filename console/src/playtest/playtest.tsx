@@ -62,7 +62,7 @@ export function Playtest ({ personaId, machineId, machine, dirty, onState }: Pro
   function send (e: FormEvent) {
     e.preventDefault()
     const text = input.trim()
-    if (!text || !now) return
+    if (!text || !now || busy !== '') return
     const before = { state: now.state, score: now.score }
     const index = turns.length
     const update = (patch: Partial<Turn> | ((t: Turn) => Partial<Turn>)) =>
