@@ -9,8 +9,8 @@ export const ALLOWED_HEADERS = [
   'x-llm-eval-api-key', 'x-llm-response-api-key', 'x-llm-summarization-api-key'
 ]
 
-/** Response headers a browser client may read: rate limits and Retry-After (429, 503), and the request id. */
-export const EXPOSED_HEADERS = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id']
+/** Response headers a browser client may read: rate limits and Retry-After (429, 503), the request id, and whether a result was replayed. */
+export const EXPOSED_HEADERS = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id', 'idempotent-replayed']
 
 /** How long a browser may cache a preflight answer, in seconds. */
 export const PREFLIGHT_MAX_AGE = 600
