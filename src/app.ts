@@ -16,6 +16,10 @@ import authPlugin from './plugins/auth.ts'
 import guardPlugin from './plugins/guard.ts'
 import chatPlugin from './plugins/chat.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
+import pressurePlugin from './plugins/pressure.ts'
+import maintenancePlugin from './plugins/maintenance.ts'
+import adminMaintenanceRoutes from './routes/web/admin-maintenance.ts'
+import { maintenanceSchemas } from './schemas/maintenance.ts'
 import docsPlugin from './plugins/docs.ts'
 import consolePlugin from './plugins/console.ts'
 import { registerCors } from './plugins/cors.ts'
@@ -103,17 +107,19 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   // Without CORS_ORIGINS no browser origin is allowed, so the CORS hook is not installed at all.
   await registerCors(app, config.corsOrigins)
 
-  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas])
+  addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas, ...maintenanceSchemas])
 
   // docs → db → repositories → auth → rate limits → routes
   await app.register(docsPlugin)
   await app.register(consolePlugin)
-  await app.register(dbPlugin, { databaseUrl: config.databaseUrl })
+  await app.register(dbPlugin, { databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous })
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
   await app.register(guardPlugin, { limits: config.rateLimits, windowMs: config.rateLimitWindowMs })
   await app.register(chatPlugin, { llm: config.llm })
   await app.register(idempotencyPlugin)
+  await app.register(pressurePlugin, config.pressure)
+  await app.register(maintenancePlugin, config.maintenance)
 
   app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {
     sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${req.url.split('?')[0]} not found`))
@@ -124,6 +130,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     await api.register(authRoutes, { adminEmails: config.adminEmails })
     await api.register(apiKeyRoutes)
     await api.register(adminRoutes)
+    await api.register(adminMaintenanceRoutes)
     await api.register(personaRoutes)
     await api.register(creatorRoutes)
     await api.register(authoringRoutes, { llm: config.llm })

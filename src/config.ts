@@ -41,7 +41,15 @@ export const EnvSchema = Type.Object({
   TOGETHER_BASE_URL: Type.Optional(Type.String()),
   XAI_BASE_URL: Type.Optional(Type.String()),
   GEMINI_BASE_URL: Type.Optional(Type.String()),
-  OLLAMA_BASE_URL: Type.Optional(Type.String())
+  OLLAMA_BASE_URL: Type.Optional(Type.String()),
+  SQLITE_SYNCHRONOUS: Type.Union(['OFF', 'NORMAL', 'FULL', 'EXTRA'].map((l) => Type.Literal(l)), { default: 'FULL', description: 'SQLite synchronous level (WAL journal): FULL survives power loss, NORMAL only a process crash' }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000, description: 'Shed load (503) while the mean event-loop delay exceeds this; 0 = off' }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load while the V8 heap in use exceeds this; 0 = off' }),
+  PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Shed load while the resident set size exceeds this; 0 = off' }),
+  PRESSURE_RETRY_AFTER_S: Type.Integer({ minimum: 1, maximum: 86_400, default: 5, description: 'Retry-After of a shed request, in seconds' }),
+  MAINTENANCE_MODE: Type.Boolean({ default: false, description: 'Answer 503 on every route except health, docs and admin, whatever the database says' }),
+  MAINTENANCE_RETRY_AFTER_S: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'Retry-After during maintenance unless the admin endpoint set one' }),
+  MAINTENANCE_CACHE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000, description: 'How long an instance trusts its last read of the maintenance switch' })
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -60,6 +68,11 @@ export interface Config {
   rateLimits: { generation: number, chat: number, general: number, sdkChat: number, sdkGeneral: number }
   /** Length of a rate-limit window in ms (60 000: the limits are per minute). */
   rateLimitWindowMs: number
+  /** SQLite `synchronous` pragma. */
+  sqliteSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'
+  /** Overload shedding thresholds (0 = that check is off). */
+  pressure: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number, maxRssBytes: number, retryAfterS: number }
+  maintenance: { forced: boolean, retryAfterS: number, cacheMs: number }
   llm: {
     defaultModel: string
     timeoutMs: number
@@ -124,6 +137,14 @@ export function loadConfig (source: Record<string, string | undefined> = process
       sdkGeneral: env.RATE_LIMIT_SDK_GENERAL
     },
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    sqliteSynchronous: env.SQLITE_SYNCHRONOUS as Config['sqliteSynchronous'],
+    pressure: {
+      maxEventLoopDelayMs: env.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: env.PRESSURE_MAX_HEAP_USED_BYTES,
+      maxRssBytes: env.PRESSURE_MAX_RSS_BYTES,
+      retryAfterS: env.PRESSURE_RETRY_AFTER_S
+    },
+    maintenance: { forced: env.MAINTENANCE_MODE, retryAfterS: env.MAINTENANCE_RETRY_AFTER_S, cacheMs: env.MAINTENANCE_CACHE_MS },
     llm: {
       defaultModel: env.DEFAULT_LLM_MODEL,
       timeoutMs: env.LLM_TIMEOUT_MS,

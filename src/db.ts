@@ -23,13 +23,18 @@ export function sqlitePath (databaseUrl: string): string {
   return databaseUrl
 }
 
-/** Opens the database with safe pragmas and brings its schema up to date. */
-export function openDatabase (databaseUrl: string): Db {
+export type SynchronousLevel = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'
+
+/**
+ * Opens the database with safe pragmas and brings its schema up to date. `synchronous` is the durability
+ * level of a commit (README, "Reliability"): with the WAL journal, FULL survives power loss, NORMAL a crash.
+ */
+export function openDatabase (databaseUrl: string, opts: { synchronous?: SynchronousLevel } = {}): Db {
   const path = sqlitePath(databaseUrl)
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`)
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = drizzle(sqlite, { schema }) as Db

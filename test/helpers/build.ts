@@ -3,9 +3,10 @@ import type { Test } from 'tap'
 import { buildApp, type BuildOptions, type RapportApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 
-/** A config for tests: in-memory database, silent logs, overridable environment. */
+/** A config for tests: in-memory database, silent logs, no load shedding, overridable environment. */
 export function testConfig (env: Record<string, string> = {}): Config {
-  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env })
+  // Load shedding on event-loop delay is off: a busy test machine must not turn requests into 503s.
+  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
 }
 
 /** Builds a fresh app and closes it when the test ends. */
