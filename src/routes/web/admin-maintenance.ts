@@ -11,6 +11,8 @@ export default async function adminMaintenanceRoutes (app: App) {
       operationId: 'adminGetMaintenance',
       tags: ['admin'],
       summary: 'Get the maintenance state',
+      description: 'Whether this instance answers 503 for maintenance now, what turned it on (the admin switch or the MAINTENANCE_MODE setting), ' +
+        'and the message and Retry-After of those answers.',
       response: { 200: ref(Maintenance), ...errors(401, 403, 429) }
     }
   }, async () => app.maintenance.state())
