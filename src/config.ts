@@ -32,6 +32,7 @@ export const EnvSchema = Type.Object({
   LLM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   LLM_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   SDK_ALLOW_SERVER_LLM_KEY: Type.Boolean({ default: false }),
+  LLM_MOCK: Type.Boolean({ default: false, description: 'Answer mock/… models in-process (deterministic, keyless, no network): for demos and game CI' }),
   OPENAI_BASE_URL: Type.Optional(Type.String()),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String()),
   GROQ_BASE_URL: Type.Optional(Type.String()),
@@ -78,6 +79,8 @@ export interface Config {
     timeoutMs: number
     serverKey?: string
     allowServerKeyForSdk: boolean
+    /** mock/… models are answered in-process (LLM_MOCK=true). */
+    mock: boolean
     baseUrls: Record<string, string | undefined>
   }
 }
@@ -150,6 +153,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
       timeoutMs: env.LLM_TIMEOUT_MS,
       serverKey: env.LLM_API_KEY,
       allowServerKeyForSdk: env.SDK_ALLOW_SERVER_LLM_KEY,
+      mock: env.LLM_MOCK,
       baseUrls: {
         openai: env.OPENAI_BASE_URL,
         anthropic: env.ANTHROPIC_BASE_URL,

@@ -43,7 +43,7 @@ export function playerOf (session: SessionRecord): PromptPlayer {
 
 export interface ResolverOptions {
   repos: { personas: PersonasRepository, sessions: SessionsRepository }
-  llm_config: Pick<Config['llm'], 'defaultModel' | 'serverKey' | 'allowServerKeyForSdk'>
+  llm_config: Pick<Config['llm'], 'defaultModel' | 'serverKey' | 'allowServerKeyForSdk'> & Partial<Pick<Config['llm'], 'mock'>>
 }
 
 /** The checks of a chat call, in the documented order (README "Check order of a chat call"). */
@@ -90,6 +90,7 @@ export function createResolver ({ repos, llm_config: llmConfig }: ResolverOption
     return resolveStepConfigs(headers, {
       defaultModel: llmConfig.defaultModel,
       serverKey: llmConfig.serverKey,
+      mock: llmConfig.mock,
       allowServerKey: ctx.viewer.kind === 'web' ? true : llmConfig.allowServerKeyForSdk
     })
   }

@@ -16,7 +16,7 @@ import type { ChatHistory, ChatService, HistoryMessage, MachineInfo } from './ch
 export interface ChatServiceOptions {
   repos: { personas: PersonasRepository, sessions: SessionsRepository }
   llm: LlmClient
-  llm_config: Pick<Config['llm'], 'defaultModel' | 'serverKey' | 'allowServerKeyForSdk'>
+  llm_config: Pick<Config['llm'], 'defaultModel' | 'serverKey' | 'allowServerKeyForSdk'> & Partial<Pick<Config['llm'], 'mock'>>
   log: { warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
   /**
    * Unsummarized messages a prompt may see; once a session has more, the oldest are folded into

@@ -15,6 +15,7 @@ import { Value } from '@sinclair/typebox/value'
 import { CutShortError, LlmError, isRetryable, mapProviderError, scrub } from './errors.ts'
 import { httpFetch } from './http-fetch.ts'
 import { DEFAULT_BASE_URLS, parseModel } from './models.ts'
+import { createMockModel } from './mock.ts'
 import type { ProviderId } from './models.ts'
 
 export interface LlmSettings {
@@ -22,6 +23,8 @@ export interface LlmSettings {
   baseUrls: Partial<Record<ProviderId, string>>
   /** Timeout of one provider call (for streams: before the first token and between tokens). */
   timeoutMs: number
+  /** Answer `mock/…` models in-process (LLM_MOCK=true). */
+  mock?: boolean
 }
 
 /** Which model and key one step (eval, response, summarization) uses. */
@@ -91,7 +94,7 @@ export interface LlmClient {
 const MAX_ATTEMPTS = 2
 
 function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel {
-  const { provider, modelId } = parseModel(step.model)
+  const { provider, modelId } = parseModel(step.model, settings)
   const baseURL = (settings.baseUrls[provider] ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
   const apiKey = step.apiKey
   switch (provider) {
@@ -106,6 +109,7 @@ function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel 
     case 'openrouter':
     case 'ollama':
       return createOpenAICompatible({ name: provider, baseURL, apiKey, includeUsage: true, fetch: httpFetch })(modelId)
+    case 'mock': return createMockModel(modelId)
   }
 }
 
@@ -263,7 +267,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     const started = performance.now()
     const model = languageModel(settings, step)
     // Anthropic has no schema-less JSON mode (the AI SDK would only warn); the prompt carries it there.
-    const output = parseModel(step.model).provider === 'anthropic' ? undefined : Output.json()
+    const output = parseModel(step.model, settings).provider === 'anthropic' ? undefined : Output.json()
     const { text, usage, finish } = await withRetry(step, request.signal, async (abortSignal) => {
       // The step's finish reasons, seen before the SDK parses (and may reject) the output.
       let ended: { finishReason?: FinishReason, rawFinishReason?: string } = {}

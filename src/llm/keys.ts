@@ -17,6 +17,8 @@ export interface KeyOptions {
   /** The server's own provider key, used only when `allowServerKey` is true. */
   serverKey?: string
   allowServerKey: boolean
+  /** `mock/…` models are served in-process and need no key (LLM_MOCK=true). */
+  mock?: boolean
 }
 
 export const MISSING_KEYS_MESSAGE = 'Missing LLM API key: send X-LLM-API-Key (or X-LLM-<Step>-API-Key for every step)'
@@ -40,9 +42,14 @@ function serverKey (opts: KeyOptions): string | undefined {
   return opts.allowServerKey && opts.serverKey ? opts.serverKey : undefined
 }
 
-function checkedModel (model: string): string {
-  parseModel(model)
+function checkedModel (model: string, opts: KeyOptions): string {
+  parseModel(model, opts)
   return model
+}
+
+/** The mock provider needs no key; every other model does. */
+function needsKey (model: string, opts: KeyOptions): boolean {
+  return !(opts.mock === true && parseModel(model, opts).provider === 'mock')
 }
 
 /**
@@ -56,10 +63,10 @@ export function resolveStepConfigs (headers: HeaderBag, opts: KeyOptions): StepC
   const fallbackKey = serverKey(opts)
   const configs = {} as StepConfigs
   for (const step of LLM_STEPS) {
-    const apiKey = header(headers, `x-llm-${STEP_HEADER[step]}-api-key`) ?? generalKey ?? fallbackKey
+    const model = checkedModel(header(headers, `x-llm-${STEP_HEADER[step]}-model`) ?? generalModel ?? opts.defaultModel, opts)
+    const apiKey = header(headers, `x-llm-${STEP_HEADER[step]}-api-key`) ?? generalKey ?? fallbackKey ?? (needsKey(model, opts) ? undefined : '')
     if (apiKey === undefined) throw new LlmError(400, MISSING_KEYS_MESSAGE, { code: 'RAPPORT_LLM_KEY_MISSING' })
-    const model = header(headers, `x-llm-${STEP_HEADER[step]}-model`) ?? generalModel ?? opts.defaultModel
-    configs[step] = { model: checkedModel(model), apiKey }
+    configs[step] = { model, apiKey }
   }
   return configs
 }
@@ -69,9 +76,9 @@ export function resolveStepConfigs (headers: HeaderBag, opts: KeyOptions): StepC
  * `model` (e.g. from a request body) wins over the header. Throws LlmError 400 like resolveStepConfigs.
  */
 export function resolveSingleStepConfig (headers: HeaderBag, opts: KeyOptions & { model?: string | null }): StepConfig {
-  const apiKey = header(headers, 'x-llm-api-key') ?? serverKey(opts)
-  if (apiKey === undefined) throw new LlmError(400, MISSING_KEY_MESSAGE, { code: 'RAPPORT_LLM_KEY_MISSING' })
   const bodyModel = opts.model?.trim()
-  const model = bodyModel || header(headers, 'x-llm-model') || opts.defaultModel
-  return { model: checkedModel(model), apiKey }
+  const model = checkedModel(bodyModel || header(headers, 'x-llm-model') || opts.defaultModel, opts)
+  const apiKey = header(headers, 'x-llm-api-key') ?? serverKey(opts) ?? (needsKey(model, opts) ? undefined : '')
+  if (apiKey === undefined) throw new LlmError(400, MISSING_KEY_MESSAGE, { code: 'RAPPORT_LLM_KEY_MISSING' })
+  return { model, apiKey }
 }

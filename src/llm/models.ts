@@ -2,7 +2,7 @@
 import { LlmError } from './errors.ts'
 
 export const PROVIDERS = [
-  'openai', 'anthropic', 'groq', 'openrouter', 'mistral', 'deepseek', 'together_ai', 'xai', 'gemini', 'ollama'
+  'openai', 'anthropic', 'groq', 'openrouter', 'mistral', 'deepseek', 'together_ai', 'xai', 'gemini', 'ollama', 'mock'
 ] as const
 
 export type ProviderId = typeof PROVIDERS[number]
@@ -24,7 +24,9 @@ export const DEFAULT_BASE_URLS: Readonly<Record<ProviderId, string>> = Object.fr
   together_ai: 'https://api.together.xyz/v1',
   xai: 'https://api.x.ai/v1',
   gemini: 'https://generativelanguage.googleapis.com/v1beta',
-  ollama: 'http://127.0.0.1:11434/v1'
+  ollama: 'http://127.0.0.1:11434/v1',
+  // answered in-process by src/llm/mock.ts, only with LLM_MOCK=true
+  mock: ''
 })
 
 const BARE_PREFIXES: [RegExp, ProviderId][] = [
@@ -45,15 +47,18 @@ function shown (model: string): string {
  * Route a model string (`openai/gpt-4o`, `gpt-4o-mini`, `claude-…`, `groq/llama-3.1-8b-instant`, …)
  * to its provider. Throws LlmError 400 for an empty string or an unknown provider.
  */
-export function parseModel (model: string): ParsedModel {
+export function parseModel (model: string, options: { mock?: boolean } = {}): ParsedModel {
   const trimmed = typeof model === 'string' ? model.trim() : ''
   if (trimmed === '') throw new LlmError(400, 'Invalid LLM model: the model name is empty', { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
   const slash = trimmed.indexOf('/')
   if (slash !== -1) {
     const prefix = trimmed.slice(0, slash).toLowerCase()
     const modelId = trimmed.slice(slash + 1)
+    if (prefix === 'mock' && options.mock !== true) {
+      throw new LlmError(400, `Unknown model provider "mock" in model ${shown(trimmed)}: the mock provider is enabled only when the server runs with LLM_MOCK=true`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
+    }
     if (!isProvider(prefix)) {
-      throw new LlmError(400, `Unknown model provider "${prefix}" in model ${shown(trimmed)}; use one of ${PROVIDERS.join(', ')}`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
+      throw new LlmError(400, `Unknown model provider "${prefix}" in model ${shown(trimmed)}; use one of ${PROVIDERS.filter((p) => p !== 'mock' || options.mock === true).join(', ')}`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
     }
     if (modelId.trim() === '') throw new LlmError(400, `Invalid LLM model ${shown(trimmed)}: no model name after the provider`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
     return { provider: prefix, modelId }

@@ -21,7 +21,7 @@ export default fp(async function chatPlugin (app, opts: { llm: Config['llm'] }) 
   for (const [provider, url] of Object.entries(opts.llm.baseUrls)) {
     if (url !== undefined && url !== '') baseUrls[provider as keyof LlmSettings['baseUrls']] = url
   }
-  const llm = createLlmClient({ baseUrls, timeoutMs: opts.llm.timeoutMs })
+  const llm = createLlmClient({ baseUrls, timeoutMs: opts.llm.timeoutMs, mock: opts.llm.mock })
   app.decorate('llm', llm)
   app.decorate('chat', createChatService({ repos: app.repos, llm, llm_config: opts.llm, log: app.log }))
   app.addHook('onClose', async () => { await app.chat.close(CLOSE_GRACE_MS) })

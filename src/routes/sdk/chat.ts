@@ -55,7 +55,7 @@ export default async function sdkChatRoutes (app: App, opts: SdkChatOptions) {
       response: { 200: ref(KeyValidation), ...errors(400, 401, 429, 500) }
     }
   }, async (req) => {
-    const keyOptions = { defaultModel: opts.llm.defaultModel, serverKey: opts.llm.serverKey, allowServerKey: opts.llm.allowServerKeyForSdk }
+    const keyOptions = { defaultModel: opts.llm.defaultModel, serverKey: opts.llm.serverKey, allowServerKey: opts.llm.allowServerKeyForSdk, mock: opts.llm.mock }
     const requested = req.body.model?.trim() || headerModel(req.headers['x-llm-model']) || opts.llm.defaultModel
     let step
     try {

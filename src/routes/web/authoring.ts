@@ -23,7 +23,7 @@ const LLM_ERRORS = errors(400, 401, 403, 404, 429, 500)
 export default async function authoringRoutes (app: App, opts: { llm: Config['llm'] }) {
   const authoring = createAuthoring(app.llm)
   const step = (headers: Record<string, string | string[] | undefined>) =>
-    resolveSingleStepConfig(headers, { defaultModel: opts.llm.defaultModel, serverKey: opts.llm.serverKey, allowServerKey: true })
+    resolveSingleStepConfig(headers, { defaultModel: opts.llm.defaultModel, serverKey: opts.llm.serverKey, allowServerKey: true, mock: opts.llm.mock })
 
   app.post('/creator/generate-identity', {
     config: { auth: 'user', limit: 'generation' },
