@@ -1,5 +1,5 @@
 // The keyless mock provider: off unless LLM_MOCK=true, deterministic evaluator, replies from the state's instruction, word-by-word stream.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build, createKey, register } from '../helpers/build.ts'
 import { saveExample } from '../helpers/examples.ts'
 import { parseSse } from '../helpers/sse.ts'
@@ -21,7 +21,7 @@ t.test('the mock evaluator takes the condition sharing the most words, none belo
   t.equal(mockEvaluate('Is the guest list open?', transitions, false).transition_id, 'list', 'no follow-up condition: the question is judged like any message')
 })
 
-async function setup (t: Parameters<Parameters<typeof t.test>[1]>[0], env: Record<string, string>) {
+async function setup (t: Test, env: Record<string, string>) {
   const app = await build(t, env)
   const account = await register(app)
   const key = await createKey(app, account)
