@@ -32,8 +32,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness probe: the database answers
-         * @description Answers 200 when the database answers a query, else 503 with Retry-After; never rate-limited.
+         * Readiness probe: the database answers and the server is not shedding load
+         * @description Answers 200 when the database answers a query and no overload threshold is exceeded, else 503 with Retry-After naming the cause; never rate-limited, never in maintenance.
          */
         get: operations["readyz"];
         put?: never;
@@ -221,6 +221,30 @@ export interface paths {
          */
         get: operations["adminStats"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the maintenance state
+         * @description Whether this instance answers 503 for maintenance now, what turned it on (the admin switch or the MAINTENANCE_MODE setting), and the message and Retry-After of those answers.
+         */
+        get: operations["adminGetMaintenance"];
+        /**
+         * Switch maintenance mode on or off
+         * @description While on, every route except health, readiness, docs and admin answers 503 with Retry-After, on every instance sharing the database (each rereads the switch within MAINTENANCE_CACHE_MS). Requests already running finish. The MAINTENANCE_MODE setting keeps it on whatever this switch says.
+         */
+        put: operations["adminSetMaintenance"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1730,6 +1754,28 @@ export interface components {
             /** @description The rewritten text */
             text: string;
         };
+        /** @description Switch maintenance mode on or off for every instance on this database */
+        MaintenanceBody: {
+            /** @description true to answer 503 on every route except health, docs and admin */
+            enabled: boolean;
+            /** @description Shown in the 503 error message (default: none) */
+            message?: string | null;
+            /** @description Retry-After seconds of the 503 answers (default: MAINTENANCE_RETRY_AFTER_S) */
+            retry_after?: number;
+        };
+        /** @description The maintenance state as every instance sees it */
+        Maintenance: {
+            /** @description Whether requests are answered 503 now */
+            enabled: boolean;
+            /** @description What turned it on: the MAINTENANCE_MODE setting (wins over the switch) or the admin switch; null when off */
+            source: ("setting" | "admin") | null;
+            /** @description Extra text of the 503 error message */
+            message: string | null;
+            /** @description Retry-After seconds of the 503 answers */
+            retry_after: number;
+            /** @description When the admin switch last changed; null if never */
+            updated_at: string | null;
+        };
     };
     responses: {
         /** @description Bad request: invalid or missing input, malformed JSON, missing LLM key or unknown model provider */
@@ -2253,6 +2299,67 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+        };
+    };
+    adminGetMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The maintenance state as every instance sees it */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Maintenance"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+        };
+    };
+    adminSetMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceBody"];
+            };
+        };
+        responses: {
+            /** @description The maintenance state as every instance sees it */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Maintenance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
