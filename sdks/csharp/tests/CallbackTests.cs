@@ -7,7 +7,7 @@ using NUnit.Framework;
 
 namespace Rapport.Tests
 {
-    [TestFixture, Timeout(30000)]
+    [TestFixture, Timeout(60000)]
     public class CallbackTests
     {
         private FakeServer server;

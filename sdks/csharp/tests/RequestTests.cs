@@ -6,7 +6,7 @@ using NUnit.Framework;
 
 namespace Rapport.Tests
 {
-    [TestFixture, Timeout(30000)]
+    [TestFixture, Timeout(60000)]
     public class RequestTests
     {
         private FakeServer server;

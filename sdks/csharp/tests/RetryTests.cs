@@ -8,7 +8,7 @@ using NUnit.Framework;
 
 namespace Rapport.Tests
 {
-    [TestFixture, Timeout(30000)]
+    [TestFixture, Timeout(60000)]
     public class RetryTests
     {
         private FakeServer server;
@@ -153,6 +153,7 @@ namespace Rapport.Tests
             var error = await Failure(() => new RapportClient(options).Personas.ListAsync());
             Assert.IsInstanceOf<RapportConnectionException>(error);
             Assert.AreEqual(0, ((RapportException)error).StatusCode);
+            StringAssert.DoesNotContain(Support.ApiKey, error.ToString());
             Assert.AreEqual(3, delays.Count);
         }
 
@@ -165,12 +166,12 @@ namespace Rapport.Tests
                 await Task.WhenAny(release.Task, Task.Delay(20000));
                 await FakeServer.Json(200, "[]")(response);
             };
-            var client = Support.Client(server, delays, o => o.Timeout = TimeSpan.FromMilliseconds(300));
+            var client = Support.Client(server, delays, o => o.Timeout = TimeSpan.FromMilliseconds(500));
             var error = await Failure(() => client.Personas.ListAsync());
             release.SetResult(true);
             Assert.IsInstanceOf<RapportTimeoutException>(error);
-            Assert.AreEqual(1, server.Requests.Count);
-            Assert.AreEqual(0, delays.Count);
+            Assert.AreEqual(0, delays.Count, "no retry was scheduled");
+            Assert.LessOrEqual(server.Requests.Count, 1);
         }
 
         [Test]

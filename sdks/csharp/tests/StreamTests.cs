@@ -11,7 +11,7 @@ using Rapport.Http;
 
 namespace Rapport.Tests
 {
-    [TestFixture, Timeout(30000)]
+    [TestFixture, Timeout(60000)]
     public class StreamTests
     {
         private FakeServer server;
@@ -62,7 +62,7 @@ namespace Rapport.Tests
             var releasedByEvent = false;
             Func<Task> gate = async () =>
             {
-                releasedByEvent = await Task.WhenAny(firstDeltaSeen.Task, Task.Delay(15000)) == firstDeltaSeen.Task;
+                releasedByEvent = await Task.WhenAny(firstDeltaSeen.Task, Task.Delay(40000)) == firstDeltaSeen.Task;
             };
             server.Then(FakeServer.Sse(Event("metadata", Support.MetadataJson), Event("text_delta", "{\"text\":\"Hel\"}"), gate,
                 Event("text_delta", "{\"text\":\"lo\"}"), Event("done", Support.DoneJson("Hello"))));

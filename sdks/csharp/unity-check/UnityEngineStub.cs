@@ -31,6 +31,7 @@ namespace UnityEngine.Networking
 
     public class UploadHandler : IDisposable
     {
+        public string contentType { get; set; }
         public void Dispose() { }
     }
 

@@ -19,7 +19,13 @@ namespace Rapport.Http
             var context = SynchronizationContext.Current;
             var web = new UnityWebRequest(request.Url, request.Method);
             web.downloadHandler = new PipeDownloadHandler(pipe);
-            if (request.Body != null) web.uploadHandler = new UploadHandlerRaw(request.Body);
+            if (request.Body != null)
+            {
+                string contentType;
+                var upload = new UploadHandlerRaw(request.Body);
+                if (request.Headers.TryGetValue("Content-Type", out contentType)) upload.contentType = contentType;
+                web.uploadHandler = upload;
+            }
             foreach (var header in request.Headers) web.SetRequestHeader(header.Key, header.Value);
             var finished = false;
             Action abort = () =>
