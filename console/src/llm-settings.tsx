@@ -14,7 +14,7 @@ export function LlmSettingsButton () {
     setSettings(draft)
     dialog.current?.close()
   }
-  const label = settings.apiKey ? `LLM: ${settings.model || 'default model'}` : 'LLM key'
+  const label = settings.apiKey || settings.model ? `LLM: ${settings.model || 'default model'}` : 'LLM key'
   return (
     <>
       <button type='button' onClick={open} aria-haspopup='dialog'>{label}</button>
