@@ -1,0 +1,59 @@
+// npm run backup -- <file>: a consistent copy of the (running) server's SQLite database, checked before it is kept.
+import { existsSync, renameSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { sqlitePath } from '../src/db.ts'
+
+/**
+ * Copies the database at `source` to `target` with VACUUM INTO: one read transaction, so the copy is the
+ * database as of one commit, taken through a separate connection while the server keeps writing (WAL
+ * readers never block writers). The copy is written beside the target, checked with integrity_check,
+ * then renamed into place, so `target` only ever holds a whole, checked backup.
+ */
+export function backupDatabase (source: string, target: string): { bytes: number, messages: number } {
+  if (existsSync(target)) throw new Error(`${target} already exists: choose a new file name`)
+  const partial = `${target}.partial`
+  rmSync(partial, { force: true })
+  const db = new Database(source, { readonly: true, fileMustExist: true })
+  try {
+    db.pragma('busy_timeout = 5000')
+    db.prepare('VACUUM INTO ?').run(partial)
+  } finally {
+    db.close()
+  }
+  const copy = new Database(partial, { readonly: true })
+  try {
+    const check = copy.pragma('integrity_check', { simple: true })
+    if (check !== 'ok') throw new Error(`the copy failed integrity_check: ${String(check)}`)
+    const messages = (copy.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+    const bytes = (copy.pragma('page_count', { simple: true }) as number) * (copy.pragma('page_size', { simple: true }) as number)
+    copy.close()
+    renameSync(partial, target)
+    return { bytes, messages }
+  } catch (err) {
+    copy.close()
+    rmSync(partial, { force: true })
+    throw err
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const target = process.argv[2]
+  const source = sqlitePath(process.env.DATABASE_URL ?? './data/rapport.db')
+  if (!target || target.startsWith('-')) {
+    console.error('usage: npm run backup -- <backup file>   (reads DATABASE_URL like the server)')
+    process.exit(2)
+  }
+  if (source === ':memory:') {
+    console.error('DATABASE_URL is :memory:, there is no file to back up')
+    process.exit(2)
+  }
+  try {
+    const { bytes, messages } = backupDatabase(resolve(source), resolve(target))
+    console.log(`backed up ${source} to ${target}: ${bytes} bytes, ${messages} messages, integrity_check ok`)
+  } catch (err) {
+    console.error(`backup failed: ${(err as Error).message}`)
+    process.exit(1)
+  }
+}
