@@ -23,9 +23,9 @@ export function errorBody (message: string): ErrorBody {
 const MASKED = 'Internal server error'
 
 // Fastify and plugin error codes that map to a client error with a clearer message than the default.
-const frameworkMessages: Record<string, (err: FastifyError, contentType: string) => { status: number, message: string }> = {
+const frameworkMessages: Record<string, (err: FastifyError, contentType: string, bodyLimit?: number) => { status: number, message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: (_err, contentType) => ({ status: 415, message: `Unsupported content type: ${contentType}. Send application/json` }),
-  FST_ERR_CTP_BODY_TOO_LARGE: () => ({ status: 413, message: 'Request body is too large' }),
+  FST_ERR_CTP_BODY_TOO_LARGE: (_err, _type, bodyLimit) => ({ status: 413, message: `Request body is too large${bodyLimit ? `: the limit is ${bodyLimit} bytes` : ''}` }),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({ status: 400, message: 'Request body size did not match Content-Length' }),
   FST_ERR_BAD_URL: () => ({ status: 400, message: 'Malformed URL: invalid percent-encoding' }),
   FST_ERR_ASYNC_CONSTRAINT: () => ({ status: 400, message: 'Malformed request' }),
@@ -34,9 +34,9 @@ const frameworkMessages: Record<string, (err: FastifyError, contentType: string)
 }
 
 /** Maps any thrown error to a status and a client-safe message; 5xx messages are masked. */
-export function describeError (err: FastifyError, contentType = 'unknown'): { status: number, message: string } {
+export function describeError (err: FastifyError, contentType = 'unknown', bodyLimit?: number): { status: number, message: string } {
   const mapped = err.code ? frameworkMessages[err.code] : undefined
-  if (mapped) return mapped(err, contentType)
+  if (mapped) return mapped(err, contentType, bodyLimit)
   // Any other refusal of the JWT library (bad signature, malformed, alg none, not yet valid …)
   if (err.code?.startsWith('FAST_JWT_')) return { status: 401, message: 'Invalid token' }
   if (err.validation) {
@@ -64,7 +64,7 @@ function validationMessage (err: FastifyError): string {
 /** Writes an error reply in the envelope; logs 5xx with the request id. */
 export function sendError (request: FastifyRequest, reply: FastifyReply, err: FastifyError) {
   const contentType = String(request.headers['content-type'] ?? 'none').split(';')[0].slice(0, 100)
-  const { status, message } = describeError(err, contentType)
+  const { status, message } = describeError(err, contentType, request.routeOptions?.bodyLimit)
   if (status >= 500) {
     request.log.error({ err, reqId: request.id }, 'request failed')
   } else {

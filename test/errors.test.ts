@@ -55,7 +55,7 @@ t.test('malformed JSON, wrong content type and oversized bodies', async (t) => {
 
   const big = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: JSON.stringify({ email: 'a'.repeat(5000), password: 'x' }), headers: { 'content-type': 'application/json' } })
   t.equal(big.statusCode, 413)
-  envelope(t, big, 'Request body is too large')
+  envelope(t, big, 'Request body is too large: the limit is 2048 bytes')
 })
 
 t.test('an empty body with Content-Type: application/json is accepted where no body is needed', async (t) => {

@@ -1,11 +1,13 @@
 // Shapes the emitted OpenAPI document: shared header parameters, responses and headers, security per route kind, info.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { HEADER_SPECS } from '../schemas/headers.ts'
 import { attachExamples } from '../schemas/examples.ts'
 
 type Json = Record<string, any>
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string, license: string, homepage?: string }
+// src/plugins/ under tsx, dist/src/plugins/ once compiled (npm run build)
+const pkgFile = ['../../package.json', '../../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u))!
+const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string, license: string, homepage?: string }
 
 const ERROR_RESPONSES: Record<string, { name: string, description: string, headers?: string[] }> = {
   400: { name: 'BadRequest', description: 'Bad request: invalid or missing input, malformed JSON, missing LLM key or unknown model provider' },
