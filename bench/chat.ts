@@ -3,6 +3,7 @@
 // Usage: npm run bench:chat [-- --quick] [-- --only overhead|token|streams|prompt]
 //   --turns 1000 --sessions 10 --session-turns 100 --stream-turns 20 --chunks 50 --chunk-delay 5
 //   --streams 500 --load-chunks 20 --load-delay 25 --long-turns 200
+//   --synchronous OFF|NORMAL|FULL|EXTRA  (SQLITE_SYNCHRONOUS of the server; default: the server's default, FULL)
 import { fork, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
@@ -20,6 +21,7 @@ const opt = (name: string, full: number, short: number) => {
   return i >= 0 ? Number(args[i + 1]) : quick ? short : full
 }
 const only = (() => { const i = args.indexOf('--only'); return i >= 0 ? args[i + 1] : '' })()
+const synchronous = (() => { const i = args.indexOf('--synchronous'); return i >= 0 ? args[i + 1] : '' })()
 const N = {
   turns: opt('turns', 1000, 300),
   sessions: opt('sessions', 10, 5),
@@ -250,7 +252,13 @@ const notes: string[] = []
 
 async function withPair<T> (mode: 'instant' | 'stamped', options: FakeOptions, run: (g: Game, fake: Fake, app: ChildProcess) => Promise<T>): Promise<T> {
   const fake = await startFake(mode, options)
-  const app = await startTarget('app', { OPENAI_BASE_URL: `${fake.url}/openai/v1`, LLM_TIMEOUT_MS: '30000' })
+  // Load shedding is off: the bench measures what the server does at full load, not when it would refuse.
+  const app = await startTarget('app', {
+    OPENAI_BASE_URL: `${fake.url}/openai/v1`,
+    LLM_TIMEOUT_MS: '30000',
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...(synchronous === '' ? {} : { SQLITE_SYNCHRONOUS: synchronous })
+  })
   try {
     const g = await setUp(app.url, fake)
     return await run(g, fake, app.child)
@@ -302,6 +310,7 @@ async function overhead () {
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length
     rows.push({ metric: '  of which Rapport\'s two LLM calls as it traced them (mean)', figure: `${ms(mean(callMs))} (fake side: mean ${ms(mean(fakeMs))}; raw mean ${ms(mean(raw))})` })
     notes.push(`overhead: ${summaries} background summaries ran during the measured turns (they share the server's loop, as in real play)`)
+    notes.push(`overhead: SQLITE_SYNCHRONOUS=${synchronous === '' ? 'FULL (the default)' : synchronous}`)
 
     // Several sessions at once, each sequential: throughput and latency under concurrency (informational).
     const ids = Array.from({ length: N.sessions }, (_, i) => `concurrent-${i}`)
