@@ -19,8 +19,9 @@ const testFiles = readdirSync('test', { recursive: true })
   .map((f) => `test/${String(f).replace(/\\/g, '/')}`)
   .filter((f) => f.endsWith('.test.ts') && !SLOW.has(f) && (only === undefined || only.some((p) => f.startsWith(p))))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-// Test files run without tap's runner, so its per-file timeout (30 s by default) comes from the environment; Stryker has its own per mutant.
-process.env.TAP_TIMEOUT ??= '600'
+// Test files run without tap's runner, so its per-file timeout (30 s by default) comes from the environment. A mutant that
+// makes requests hang fails its file after 180 s instead of waiting for Stryker's own (much longer) per-mutant timeout.
+process.env.TAP_TIMEOUT ??= '180'
 const name = targets.length === FOLDERS.length && FOLDERS.every((f) => targets.includes(f)) ? 'all' : targets.map((f) => f.replace(/\.ts$/, '').replace(/\//g, '-')).join('+')
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
