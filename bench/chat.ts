@@ -11,7 +11,7 @@ import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FakeOptions, FakeRecord } from './fake-llm-process.ts'
-import { apiKey, signUp } from './scenarios.ts'
+import { apiKey, handlesFor, signUp } from './scenarios.ts'
 import { startTarget } from './target-process.ts'
 
 const args = process.argv.slice(2)
@@ -148,19 +148,7 @@ async function setUp (appUrl: string, fake: Fake): Promise<Game> {
   const saved = (await ok('POST', `${appUrl}/api/v1/creator/save`, graph, auth)).json
   await ok('POST', `${appUrl}/api/v1/personas/${saved.persona.id}/publish`, {}, auth)
   const door = saved.machines.find((m: any) => m.machine_key === 'door')
-  const tid = (from: string, to: string, decision: string) => {
-    const t = door.transitions.find((x: any) => x.from_state_key === from && x.to_state_key === to && x.decision_type === decision)
-    if (t === undefined) throw new Error(`no transition ${from}->${to}:${decision} in the example`)
-    return t.transition_id as string
-  }
-  await fake.ask({
-    type: 'transitions',
-    byState: {
-      approach: tid('approach', 'vibe_check', 'pass'),
-      guest_list: tid('guest_list', 'vibe_check', 'pass'),
-      vibe_check: tid('vibe_check', 'vibe_check', 'redirect')
-    }
-  })
+  await fake.ask({ type: 'transitions', byState: handlesFor(door, ['approach', 'vibe_check', 'pass'], ['guest_list', 'vibe_check', 'pass'], ['vibe_check', 'vibe_check', 'redirect']) })
   return { url: appUrl, personaId: saved.persona.id, headers: { 'x-api-key': key, 'x-llm-api-key': LLM_KEY, 'x-llm-model': 'gpt-4o-mini' } }
 }
 

@@ -2,6 +2,8 @@
 //
 // Usage (forked with an IPC channel): fake-llm-process.ts <mode>, options as JSON in BENCH_FAKE.
 //   instant: every answer at once; streamed replies as a few chunks, no delay.
+//   latency: the fake's latency model (test/helpers/fake-llm.ts FakeLatency: `ttftMs`, `perTokenMs`) on every answer;
+//            the evaluator's reason is a realistic sentence.
 //   stamped: streamed replies of `chunks` chunks, `chunkDelayMs` apart, each chunk "⟨<send time>⟩ " where the
 //            send time is performance.timeOrigin + performance.now() taken just before the chunk is written.
 // Every mode: the evaluator answers the transition set for the session's current state (IPC `transitions`),
@@ -40,6 +42,9 @@ export interface FakeOptions {
    * until the server's bound; 'stable' answers the same five sentences every time.
    */
   summary?: 'grow' | 'stable'
+  /** Latency mode: time to first token and delay per output token. */
+  ttftMs?: number
+  perTokenMs?: number
 }
 
 const mode = process.argv[2] ?? 'instant'
@@ -101,7 +106,8 @@ function script (req: FakeRequest): FakeScript {
   }
   if (role === 'evaluate') {
     const state = /^Current state: (\S+)/m.exec(req.system)?.[1] ?? ''
-    return { json: { transition_id: byState[state] ?? null, follow_up: false, reason: 'bench' } }
+    const reason = mode === 'latency' ? 'The player names the DJ and sounds sincere, which fits the crowd tonight.' : 'bench'
+    return { json: { transition_id: byState[state] ?? null, follow_up: false, reason } }
   }
   if (role === 'extract') return { json: { variables: {}, memory: 'The player came by the club.' } }
   if (role === 'summary') {
@@ -118,7 +124,7 @@ function script (req: FakeRequest): FakeScript {
 }
 
 async function main () {
-  const fake = await startFakeLlm()
+  const fake = await startFakeLlm(mode === 'latency' ? { latency: { firstTokenMs: options.ttftMs ?? 300, perTokenMs: options.perTokenMs ?? 20 } } : {})
   fake.setDefault((req) => {
     // The bench makes thousands of requests: keep none of them.
     fake.requests.length = 0

@@ -18,6 +18,23 @@ async function post (url: string, body: unknown, headers: Record<string, string>
   return res.json()
 }
 
+interface SavedTransition { from_state_key: string, to_state_key: string, decision_type: string, priority: number }
+
+/**
+ * For each [from, to, decision]: from → the handle the evaluator is offered that transition under
+ * (t1, t2, … by priority among the state's outgoing transitions, ties in saved order).
+ */
+export function handlesFor (machine: { transitions: SavedTransition[] }, ...picks: Array<[string, string, string]>): Record<string, string> {
+  const byState: Record<string, string> = {}
+  for (const [from, to, decision] of picks) {
+    const outgoing = machine.transitions.filter((x) => x.from_state_key === from).sort((a, b) => a.priority - b.priority)
+    const i = outgoing.findIndex((x) => x.to_state_key === to && x.decision_type === decision)
+    if (i === -1) throw new Error(`no transition ${from}->${to}:${decision} in the example`)
+    byState[from] = `t${i + 1}`
+  }
+  return byState
+}
+
 /** Registers a user and returns its token. */
 export async function signUp (baseUrl: string): Promise<string> {
   const { token } = await post(`${baseUrl}/api/v1/auth/register`, { email: `bench${Date.now()}@example.com`, password: 'bench password' })

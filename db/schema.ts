@@ -167,6 +167,9 @@ export const turns = sqliteTable('turns', {
   sessionId: text('session_id').notNull(),
   tokensIn: integer('tokens_in').notNull().default(0),
   tokensOut: integer('tokens_out').notNull().default(0),
+  // the part of tokens_in / tokens_out spent on a discarded speculative reply
+  wastedTokensIn: integer('wasted_tokens_in').notNull().default(0),
+  wastedTokensOut: integer('wasted_tokens_out').notNull().default(0),
   createdAt: text('created_at').notNull()
 }, (t) => [index('turns_created_at_idx').on(t.createdAt)])
 

@@ -116,7 +116,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
   await app.register(guardPlugin, { limits: config.rateLimits, windowMs: config.rateLimitWindowMs })
-  await app.register(chatPlugin, { llm: config.llm })
+  await app.register(chatPlugin, { llm: config.llm, chat: config.chat })
   await app.register(idempotencyPlugin)
   await app.register(pressurePlugin, config.pressure)
   await app.register(maintenancePlugin, config.maintenance)

@@ -33,6 +33,8 @@ export const EnvSchema = Type.Object({
   LLM_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   SDK_ALLOW_SERVER_LLM_KEY: Type.Boolean({ default: false }),
   LLM_MOCK: Type.Boolean({ default: false, description: 'Answer mock/… models in-process (deterministic, keyless, no network): for demos and game CI' }),
+  CHAT_PIPELINE: Type.Union([Type.Literal('streamed'), Type.Literal('sequential')], { default: 'streamed', description: 'How a turn is decided: streamed (from the streamed evaluation) or sequential (the whole evaluation first)' }),
+  SPECULATIVE_REPLY: Type.Boolean({ default: true, description: 'Start the unchanged-state reply while the evaluation runs' }),
   OPENAI_BASE_URL: Type.Optional(Type.String()),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String()),
   GROQ_BASE_URL: Type.Optional(Type.String()),
@@ -74,6 +76,8 @@ export interface Config {
   /** Overload shedding thresholds (0 = that check is off). */
   pressure: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number, maxRssBytes: number, retryAfterS: number }
   maintenance: { forced: boolean, retryAfterS: number, cacheMs: number }
+  /** The turn pipeline (README "How a turn works"). */
+  chat: { pipeline: 'streamed' | 'sequential', speculativeReply: boolean }
   llm: {
     defaultModel: string
     timeoutMs: number
@@ -148,6 +152,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
       retryAfterS: env.PRESSURE_RETRY_AFTER_S
     },
     maintenance: { forced: env.MAINTENANCE_MODE, retryAfterS: env.MAINTENANCE_RETRY_AFTER_S, cacheMs: env.MAINTENANCE_CACHE_MS },
+    chat: { pipeline: env.CHAT_PIPELINE, speculativeReply: env.SPECULATIVE_REPLY },
     llm: {
       defaultModel: env.DEFAULT_LLM_MODEL,
       timeoutMs: env.LLM_TIMEOUT_MS,

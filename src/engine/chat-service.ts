@@ -10,7 +10,8 @@ import { streamTurn } from './chat-stream.ts'
 import { createTurns } from './chat-turn.ts'
 import { isMachineAvailable } from './core.ts'
 import { createSessionQueue } from './session-queue.ts'
-import { createSteps, stepTrace } from './steps.ts'
+import { createSteps } from './steps.ts'
+import { DEFAULT_PIPELINE, startTurn, type PipelineSettings } from './chat-pipeline.ts'
 import type { ChatHistory, ChatService, HistoryMessage, MachineInfo } from './chat-types.ts'
 
 export interface ChatServiceOptions {
@@ -24,6 +25,8 @@ export interface ChatServiceOptions {
    */
   window?: number
   keepAfterSummary?: number
+  /** How turns are decided and whether replies are speculated (default: streamed, speculative). */
+  pipeline?: PipelineSettings
 }
 
 function historyMessage (m: StoredMessage, withTrace: boolean): HistoryMessage {
@@ -44,22 +47,21 @@ export function createChatService (options: ChatServiceOptions): ChatService {
   const queue = createSessionQueue()
   const resolver = createResolver(options)
   const background = createBackground({ repos, steps, log, window, keep })
-  const turns = createTurns({ repos, steps, resolver, background, window })
+  const turns = createTurns({ repos, resolver, background, window })
+  const pipeline = { steps, turns, settings: options.pipeline ?? DEFAULT_PIPELINE }
 
   return {
     initSession: createInitSession({ repos, steps, resolver, background, queue }),
 
     async sendMessage (a) {
+      const startedAt = performance.now()
       const ctx = resolver.resolve(a)
-      return queue.run(ctx.queueKey, async () => {
-        const turn = await turns.prepare(ctx, a)
-        const reply = await steps.reply(turn.configs.response, turn.replyInput, a.signal)
-        return turns.commit(ctx, turn, reply.text, stepTrace(reply.model, reply.usage, reply.latencyMs), turn.configs.summarization)
-      })
+      return queue.run(ctx.queueKey, async () => (await startTurn(pipeline, ctx, a, false, startedAt)).finish())
     },
 
     async streamMessage (a) {
-      return streamTurn({ steps, turns, queue }, resolver.resolve(a), a)
+      const startedAt = performance.now()
+      return streamTurn({ ...pipeline, queue }, resolver.resolve(a), a, startedAt)
     },
 
     getSession (a) {

@@ -1,67 +1,92 @@
-// One turn's pieces around the LLM calls: prepare (session, keys, evaluation, decision, reply input), the metadata, the single commit.
+// One turn's pieces around the LLM calls: what it reads, the decision and its reply input, the metadata, the single commit.
 import { Errors } from '../errors.ts'
-import type { StepConfig } from '../llm/client.ts'
 import type { StepConfigs } from '../llm/keys.ts'
-import { StaleSessionError, type NewMessage, type SessionRecord, type SessionsRepository } from '../repositories/sessions-repository.ts'
+import { StaleSessionError, type NewMessage, type ProgressRecord, type SessionRecord, type SessionsRepository } from '../repositories/sessions-repository.ts'
 import type { Background } from './chat-background.ts'
 import { playerOf, progressSnapshot, SESSION_NOT_FOUND, toChat, type Context, type Resolver } from './chat-context.ts'
-import type { ChatResponse, LlmInput, StepTrace, TurnTrace, UnlockedMachineInfo } from './chat-types.ts'
-import { applyEvaluation, outgoingTransitions, type TurnDecision } from './core.ts'
-import type { Conversation, ReplyInput } from './prompts.ts'
-import type { EvaluationResult, Steps } from './steps.ts'
+import type { ChatResponse, LlmInput, StepTrace, TurnTimeline, TurnTrace, UnlockedMachineInfo } from './chat-types.ts'
+import { applyEvaluation, outgoingTransitions, type Evaluation, type TurnDecision } from './core.ts'
+import type { GraphState } from './graph.ts'
+import type { Conversation, EvaluationInput, ReplyInput, ReplyMode } from './prompts.ts'
+import type { EvaluationResult } from './steps.ts'
 
-/** A turn decided and ready for its reply. */
-export interface PreparedTurn {
+/** Everything a turn reads before its LLM calls. */
+export interface TurnBasis {
   session: SessionRecord
   configs: StepConfigs
-  evaluation: EvaluationResult
+  progress: ProgressRecord
+  /** The current state (before the turn). */
+  state: GraphState
+  evaluationInput: EvaluationInput
+  message: string
+}
+
+/** A turn decided and ready for its reply. */
+export interface PreparedTurn extends TurnBasis {
   decision: TurnDecision
   replyInput: ReplyInput
-  message: string
+}
+
+/** How the turn ran, kept in its trace. */
+export interface TurnRun {
+  timeline: TurnTimeline
+  /** Tokens of a speculative reply that was discarded (0 when none was). */
+  wasted: { in: number, out: number }
 }
 
 export interface TurnOptions {
   repos: { sessions: SessionsRepository }
-  steps: Steps
   resolver: Resolver
   background: Background
   window: number
 }
 
 /** The turn's steps before and after the reply (SPEC §6). */
-export function createTurns ({ repos, steps, resolver, background, window }: TurnOptions) {
+export function createTurns ({ repos, resolver, background, window }: TurnOptions) {
   function conversationOf (session: SessionRecord): Conversation {
     const unsummarized = repos.sessions.messagesAfter(session.session_id, session.summarized_count)
     return { summary: session.summary, recent: toChat(unsummarized.slice(-window)) }
   }
 
-  /** Checks the session, resolves keys, evaluates and decides: everything before the reply. */
-  async function prepare (ctx: Context, a: LlmInput & { message: string }): Promise<PreparedTurn> {
+  /** Checks the session and resolves keys; reads what the evaluation and the reply need. */
+  function begin (ctx: Context, a: LlmInput & { message: string }): TurnBasis {
     const session = resolver.activeSession(ctx)
     const configs = resolver.stepConfigs(ctx, a.headers)
     const { machine, persona } = ctx
     const progress = repos.sessions.progress(ctx.scope, persona.id, session.user_session_id)
-    const conversation = conversationOf(session)
-    const player = playerOf(session)
     const state = resolver.stateOf(machine, session.current_state)
-    const evaluation = await steps.evaluate(configs.eval, {
+    const evaluationInput: EvaluationInput = {
       persona,
       machine,
       state,
       transitions: outgoingTransitions(machine, session.current_state),
-      player,
-      conversation,
+      player: playerOf(session),
+      conversation: conversationOf(session),
       message: a.message
-    }, a.signal)
-    const decision = applyEvaluation(machine, ctx.graph.machine_links, session, evaluation, progressSnapshot(progress))
-    const next = resolver.stateOf(machine, decision.current_state)
-    const mode: ReplyInput['mode'] = decision.outcome !== null
+    }
+    return { session, configs, progress, state, evaluationInput, message: a.message }
+  }
+
+  function replyInputOf (basis: TurnBasis, state: GraphState, mode: ReplyMode): ReplyInput {
+    const { persona, machine, player, conversation } = basis.evaluationInput
+    return { persona, machine, state, mode, player, memory: basis.progress.memory_summary, conversation, message: basis.message }
+  }
+
+  /** The reply input of the turn if its decision leaves the state and the mode as they are. */
+  function unchangedReplyInput (basis: TurnBasis): ReplyInput {
+    return replyInputOf(basis, basis.state, { kind: 'continue' })
+  }
+
+  /** Applies the evaluator's decision (pure core) and derives the reply input. */
+  function decide (ctx: Context, basis: TurnBasis, evaluation: Evaluation): PreparedTurn {
+    const decision = applyEvaluation(ctx.machine, ctx.graph.machine_links, basis.session, evaluation, progressSnapshot(basis.progress))
+    const next = resolver.stateOf(ctx.machine, decision.current_state)
+    const mode: ReplyMode = decision.outcome !== null
       ? { kind: 'completed', outcome: decision.outcome }
       : decision.follow_up
-        ? { kind: 'follow_up', condition: state.follow_up_condition ?? '' }
+        ? { kind: 'follow_up', condition: basis.state.follow_up_condition ?? '' }
         : { kind: 'continue' }
-    const replyInput: ReplyInput = { persona, machine, state: next, mode, player, memory: progress.memory_summary, conversation, message: a.message }
-    return { session, configs, evaluation, decision, replyInput, message: a.message }
+    return { ...basis, decision, replyInput: replyInputOf(basis, next, mode) }
   }
 
   function unlockedInfo (ctx: Context, decision: TurnDecision): UnlockedMachineInfo[] | null {
@@ -89,14 +114,16 @@ export function createTurns ({ repos, steps, resolver, background, window }: Tur
   }
 
   /** The single commit of a turn; then the background work. */
-  function commit (ctx: Context, turn: PreparedTurn, reply: string, replyTrace: StepTrace, summarization: StepConfig): ChatResponse {
-    const { session, decision, evaluation } = turn
+  function commit (ctx: Context, turn: PreparedTurn, evaluation: EvaluationResult, reply: string, replyTrace: StepTrace, run: TurnRun): ChatResponse {
+    const { session, decision } = turn
     const trace: TurnTrace = {
       transition_id: decision.transition?.transition_id ?? null,
       decision: decision.decision,
       evaluator_reason: evaluation.reason,
       fallback: evaluation.fallback,
-      steps: { ...(evaluation.trace ? { evaluate: evaluation.trace } : {}), reply: replyTrace }
+      steps: { ...(evaluation.trace ? { evaluate: evaluation.trace } : {}), reply: replyTrace },
+      timeline: run.timeline,
+      wasted_tokens: { tokens_in: run.wasted.in, tokens_out: run.wasted.out }
     }
     const userMessage: NewMessage = {
       role: 'user',
@@ -131,8 +158,10 @@ export function createTurns ({ repos, steps, resolver, background, window }: Tur
           completed: decision.outcome !== null ? { machineKey: ctx.machine.machine_key, outcome: decision.outcome } : null
         },
         tokens: {
-          in: (evaluation.trace?.tokens_in ?? 0) + replyTrace.tokens_in,
-          out: (evaluation.trace?.tokens_out ?? 0) + replyTrace.tokens_out
+          in: (evaluation.trace?.tokens_in ?? 0) + replyTrace.tokens_in + run.wasted.in,
+          out: (evaluation.trace?.tokens_out ?? 0) + replyTrace.tokens_out + run.wasted.out,
+          wastedIn: run.wasted.in,
+          wastedOut: run.wasted.out
         }
       })
     } catch (err) {
@@ -143,11 +172,11 @@ export function createTurns ({ repos, steps, resolver, background, window }: Tur
       }
       throw err
     }
-    background.afterCommit(ctx, session.session_id, summarization)
+    background.afterCommit(ctx, session.session_id, turn.configs.summarization)
     return { message: reply, ...metadataOf(ctx, turn) }
   }
 
-  return { prepare, metadataOf, commit }
+  return { begin, unchangedReplyInput, decide, metadataOf, commit }
 }
 
 export type Turns = ReturnType<typeof createTurns>

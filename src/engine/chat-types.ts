@@ -86,6 +86,21 @@ export type StepTrace = {
   latency_ms: number
 }
 
+/** When each part of a turn happened, in milliseconds since the call arrived (SPEC §6 trace). */
+export type TurnTimeline = {
+  /** How the turn was decided: the whole evaluation first, or from its streamed answer. */
+  pipeline: 'sequential' | 'streamed'
+  evaluation_start_ms: number
+  /** When the decision was known (the evaluation's end in the sequential pipeline). */
+  decision_ms: number
+  /** When the reply's first token could go to the player; null for a reply not streamed. */
+  reply_first_token_ms: number | null
+  /** Just before the commit. */
+  end_ms: number
+  /** off: no reply was speculated; used: the speculated reply became the turn's; discarded: it was aborted. */
+  speculation: 'off' | 'used' | 'discarded'
+}
+
 /** What a turn did and what it cost, kept on the assistant message that closed the turn. */
 export type TurnTrace = {
   transition_id: string | null
@@ -100,6 +115,10 @@ export type TurnTrace = {
     /** Added after the turn when output variables / memory were extracted on completion. */
     extract?: StepTrace
   }
+  /** Absent on greetings and on turns stored before timelines were kept. */
+  timeline?: TurnTimeline
+  /** Tokens of a discarded speculative reply (estimated: prompt size, tokens streamed before the abort). */
+  wasted_tokens?: { tokens_in: number, tokens_out: number }
 }
 
 export type HistoryMessage = {

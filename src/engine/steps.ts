@@ -1,7 +1,8 @@
-// The LLM steps of a turn: evaluation (schema, one repair, recorded fallback), reply, greeting, summary, extraction.
+// The LLM steps of a turn: evaluation, whole or streamed (schema, handles, one repair, recorded fallback), reply, greeting, summary, extraction.
 import { Type, type Static } from '@sinclair/typebox'
-import type { LlmClient, StepConfig, TextResult, TextStream, TokenUsage } from '../llm/client.ts'
+import { parseJsonOutput, type LlmClient, type StepConfig, type TextResult, type TextStream, type TokenUsage } from '../llm/client.ts'
 import type { StepTrace } from './chat-types.ts'
+import { completeFields } from './json-fields.ts'
 import {
   bound,
   evaluationPrompt,
@@ -11,6 +12,7 @@ import {
   repairPrompt,
   replyPrompt,
   summaryPrompt,
+  transitionHandle,
   type EvaluationInput,
   type ExtractionInput,
   type GreetingInput,
@@ -50,6 +52,52 @@ export interface ExtractionResult {
   trace: StepTrace
 }
 
+/** What the turn acts on: the evaluator's answer mapped back to a transition id, or the fallback. */
+export interface EvaluationDecision {
+  transition_id: string | null
+  follow_up: boolean
+  fallback: boolean
+}
+
+/** A streamed evaluation: the decision as soon as it is known, the whole result when the answer has ended. */
+export interface StreamedEvaluation {
+  decision: Promise<EvaluationDecision>
+  result: Promise<EvaluationResult>
+}
+
+const EVAL_MAX_TOKENS = 300
+const NOTHING_TO_ASK: EvaluationResult = { transition_id: null, follow_up: false, reason: null, fallback: false, trace: null }
+const FALLBACK = { transition_id: null, follow_up: false, reason: null, fallback: true }
+
+function needsEvaluation (input: EvaluationInput): boolean {
+  return input.transitions.length > 0 || (input.state.follow_up_condition?.trim() ?? '') !== ''
+}
+
+/** The transitions offered under handles: the answer's check, its mapping back to ids, the early read. */
+function offered (input: EvaluationInput) {
+  const ids = new Map(input.transitions.map((t, i) => [transitionHandle(i), t.transition_id]))
+  const handles = [...ids.keys()]
+  const followUp = (input.state.follow_up_condition?.trim() ?? '') !== ''
+  const decision = (v: Pick<EvaluationAnswer, 'transition_id' | 'follow_up'>) =>
+    ({ transition_id: v.transition_id === null ? null : ids.get(v.transition_id) ?? null, follow_up: v.follow_up })
+  return {
+    check: (v: EvaluationAnswer) => v.transition_id === null || ids.has(v.transition_id)
+      ? []
+      : [`/transition_id: "${v.transition_id}" is not one of the listed handles (${handles.join(', ')}) or null`],
+    decision,
+    /**
+     * The decision from the fields complete so far, when they are there and valid. follow_up counts
+     * only in a state with a follow-up condition (SPEC §6.2), so elsewhere transition_id decides alone.
+     */
+    early (fields: Record<string, unknown>): EvaluationDecision | null {
+      const id = fields.transition_id
+      if (!(id === null || (typeof id === 'string' && ids.has(id)))) return null
+      if (typeof fields.follow_up !== 'boolean' && (followUp || 'follow_up' in fields)) return null
+      return { ...decision({ transition_id: id, follow_up: fields.follow_up === true }), fallback: false }
+    }
+  }
+}
+
 /** Step cost as recorded in traces. */
 export function stepTrace (model: string, usage: TokenUsage, latencyMs: number): StepTrace {
   return { model, tokens_in: usage.inputTokens, tokens_out: usage.outputTokens, latency_ms: latencyMs }
@@ -81,22 +129,67 @@ export function createSteps (llm: LlmClient) {
   }
 
   return {
+    /** False when there is nothing to ask: no transitions and no follow-up condition. */
+    needsEvaluation,
+
     /**
-     * Evaluation: offers only `input.transitions`. An answer naming another transition is invalid
-     * like a schema violation. Without transitions or a follow-up condition nothing is asked.
+     * Evaluation, whole (the sequential pipeline): offers only `input.transitions`, under handles. An
+     * answer naming anything else is invalid like a schema violation. Without a question nothing is asked.
      */
     async evaluate (step: StepConfig, input: EvaluationInput, signal?: AbortSignal): Promise<EvaluationResult> {
-      const followUp = (input.state.follow_up_condition?.trim() ?? '') !== ''
-      if (input.transitions.length === 0 && !followUp) {
-        return { transition_id: null, follow_up: false, reason: null, fallback: false, trace: null }
-      }
-      const ids = input.transitions.map((t) => t.transition_id)
-      const check = (v: EvaluationAnswer) => v.transition_id === null || ids.includes(v.transition_id)
-        ? []
-        : [`/transition_id: "${v.transition_id}" is not one of the listed transition_id values (${ids.map((id) => `"${id}"`).join(', ')}) or null`]
-      const { value, trace } = await jsonWithRepair<EvaluationAnswer>(step, evaluationPrompt(input), EvaluationSchema, check, signal, 300)
-      if (value === null) return { transition_id: null, follow_up: false, reason: null, fallback: true, trace }
-      return { transition_id: value.transition_id, follow_up: value.follow_up, reason: value.reason, fallback: false, trace }
+      if (!needsEvaluation(input)) return NOTHING_TO_ASK
+      const offer = offered(input)
+      const { value, trace } = await jsonWithRepair<EvaluationAnswer>(step, evaluationPrompt(input), EvaluationSchema, offer.check, signal, EVAL_MAX_TOKENS)
+      if (value === null) return { ...FALLBACK, trace }
+      return { ...offer.decision(value), reason: value.reason, fallback: false, trace }
+    },
+
+    /**
+     * Evaluation, streamed: `decision` resolves as soon as the answer's transition_id and follow_up are
+     * complete and valid (transition_id alone where follow_up cannot count; else after the repair or as the fallback); `result` once the answer has ended,
+     * with the reason. A provider failure rejects both. An answer whose decision fields were valid is
+     * kept even when the rest turns out invalid (its reason is then null): the turn already acted on it.
+     */
+    evaluateStreamed (step: StepConfig, input: EvaluationInput, signal?: AbortSignal): StreamedEvaluation {
+      if (!needsEvaluation(input)) return { decision: Promise.resolve(NOTHING_TO_ASK), result: Promise.resolve(NOTHING_TO_ASK) }
+      const offer = offered(input)
+      const prompt = evaluationPrompt(input)
+      let decide!: (d: EvaluationDecision) => void
+      let fail!: (err: unknown) => void
+      const decision = new Promise<EvaluationDecision>((resolve, reject) => { decide = resolve; fail = reject })
+      const result = (async (): Promise<EvaluationResult> => {
+        let current = prompt
+        let trace: StepTrace | null = null
+        let early: EvaluationDecision | null = null
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const stream = llm.streamJson(step, { ...current, schema: EvaluationSchema, signal, temperature: 0, maxOutputTokens: EVAL_MAX_TOKENS })
+          let text = ''
+          for await (const delta of stream.textStream) {
+            text += delta
+            if (early === null) {
+              early = offer.early(completeFields(text))
+              if (early !== null) decide(early)
+            }
+          }
+          const final = await stream.final
+          const t = stepTrace(final.model, final.usage, final.latencyMs)
+          trace = trace === null ? t : addTrace(trace, t)
+          const parsed = parseJsonOutput(EvaluationSchema, text)
+          const errors = parsed.value === null ? parsed.errors : offer.check(parsed.value as EvaluationAnswer)
+          const reason = errors.length === 0 ? (parsed.value as EvaluationAnswer).reason : null
+          if (early !== null) return { ...early, reason, trace }
+          if (errors.length === 0) {
+            const decided = { ...offer.decision(parsed.value as EvaluationAnswer), fallback: false }
+            decide(decided)
+            return { ...decided, reason, trace }
+          }
+          current = repairPrompt(prompt, text, errors)
+        }
+        decide({ transition_id: null, follow_up: false, fallback: true })
+        return { ...FALLBACK, trace }
+      })()
+      result.catch(fail)
+      return { decision, result }
     },
 
     /** The reply, whole. */

@@ -88,6 +88,8 @@ export interface LlmClient {
   generateText: (step: StepConfig, request: TextRequest) => Promise<TextResult>
   generateJson: (step: StepConfig, request: JsonRequest) => Promise<JsonResult>
   streamText: (step: StepConfig, request: TextRequest) => TextStream
+  /** JSON output, streamed as the provider produces it (the caller parses the text as it grows and at the end). */
+  streamJson: (step: StepConfig, request: JsonRequest) => TextStream
   validateKey: (step: StepConfig) => Promise<KeyValidation>
 }
 
@@ -193,6 +195,11 @@ function attemptGuard (timeoutMs: number, callerSignal: AbortSignal | undefined,
   }
 }
 
+/** The provider's JSON mode; Anthropic has none without a schema (the AI SDK would only warn), so the prompt carries it there. */
+function jsonOutput (step: StepConfig, settings: LlmSettings) {
+  return parseModel(step.model, settings).provider === 'anthropic' ? undefined : Output.json()
+}
+
 function jsonInstruction (schema: TSchema): string {
   return 'Answer with one JSON object only: no prose, no Markdown code fences. ' +
     `It must be valid JSON matching this JSON Schema:\n${JSON.stringify(schema)}`
@@ -266,8 +273,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
   async function generateJson (step: StepConfig, request: JsonRequest): Promise<JsonResult> {
     const started = performance.now()
     const model = languageModel(settings, step)
-    // Anthropic has no schema-less JSON mode (the AI SDK would only warn); the prompt carries it there.
-    const output = parseModel(step.model, settings).provider === 'anthropic' ? undefined : Output.json()
+    const output = jsonOutput(step, settings)
     const { text, usage, finish } = await withRetry(step, request.signal, async (abortSignal) => {
       // The step's finish reasons, seen before the SDK parses (and may reject) the output.
       let ended: { finishReason?: FinishReason, rawFinishReason?: string } = {}
@@ -292,7 +298,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     return { value, errors, text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
-  function streamText (step: StepConfig, request: TextRequest): TextStream {
+  function streamText (step: StepConfig, request: TextRequest, output?: ReturnType<typeof Output.json>): TextStream {
     const pending: string[] = []
     let finished = false
     let failure: LlmError | null = null
@@ -316,7 +322,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         let streamed = false
         let completed = false
         try {
-          const result = aiStreamText({ ...callOptions(model, request, guard.signal), onError: () => {} })
+          const result = aiStreamText({ ...callOptions(model, request, guard.signal), ...(output ? { output } : {}), onError: () => {} })
           let usage: LanguageModelUsage | undefined
           let reason: FinishReason | undefined
           let rawReason: string | undefined
@@ -340,7 +346,8 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
               rawReason = part.rawFinishReason
             }
           }
-          if (judgeFinish(reason, rawReason, [step.apiKey]) === 'length') throw lengthError()
+          // A JSON answer cut at the limit is judged by its reader (invalid JSON: repaired), like generateJson's.
+          if (judgeFinish(reason, rawReason, [step.apiKey]) === 'length' && output === undefined) throw lengthError()
           completed = true
           return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
         } catch (err) {
@@ -385,6 +392,11 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     return { textStream, final }
   }
 
+  function streamJson (step: StepConfig, request: JsonRequest): TextStream {
+    const system = `${request.system}\n\n${jsonInstruction(request.schema)}`
+    return streamText(step, { ...request, system }, jsonOutput(step, settings))
+  }
+
   async function validateKey (step: StepConfig): Promise<KeyValidation> {
     try {
       await generateText(step, { system: 'Reply with the single word OK.', messages: [{ role: 'user', content: 'ping' }], maxOutputTokens: 16 })
@@ -398,5 +410,5 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     }
   }
 
-  return { generateText, generateJson, streamText, validateKey }
+  return { generateText, generateJson, streamText: (step, request) => streamText(step, request), streamJson, validateKey }
 }

@@ -16,13 +16,13 @@ declare module 'fastify' {
 const CLOSE_GRACE_MS = 3000
 
 /** Decorates app.llm (provider access, base URLs from configuration only) and app.chat. */
-export default fp(async function chatPlugin (app, opts: { llm: Config['llm'] }) {
+export default fp(async function chatPlugin (app, opts: { llm: Config['llm'], chat: Config['chat'] }) {
   const baseUrls: LlmSettings['baseUrls'] = {}
   for (const [provider, url] of Object.entries(opts.llm.baseUrls)) {
     if (url !== undefined && url !== '') baseUrls[provider as keyof LlmSettings['baseUrls']] = url
   }
   const llm = createLlmClient({ baseUrls, timeoutMs: opts.llm.timeoutMs, mock: opts.llm.mock })
   app.decorate('llm', llm)
-  app.decorate('chat', createChatService({ repos: app.repos, llm, llm_config: opts.llm, log: app.log }))
+  app.decorate('chat', createChatService({ repos: app.repos, llm, llm_config: opts.llm, log: app.log, pipeline: opts.chat }))
   app.addHook('onClose', async () => { await app.chat.close(CLOSE_GRACE_MS) })
 }, { name: 'chat', dependencies: ['repositories'] })

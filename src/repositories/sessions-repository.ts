@@ -48,7 +48,8 @@ export interface TurnCommit {
   assistantMessage: NewMessage
   state: { current_state: string, score: number, redirect_count: number, outcome: Outcome | null }
   progress: { scope: string, personaId: string, userSessionId: string, unlock: string[], completed: { machineKey: string, outcome: Outcome } | null }
-  tokens: { in: number, out: number }
+  /** All tokens of the turn; `wasted*` is the part spent on a discarded speculative reply. */
+  tokens: { in: number, out: number, wastedIn?: number, wastedOut?: number }
 }
 
 /** Thrown when a commit finds the session changed or gone since the turn started. */
@@ -197,7 +198,14 @@ export function createSessionsRepository (db: Db) {
     createdAt: p('createdAt')
   }).prepare()
   const insertTurn = db.insert(turns).values({
-    id: p('id'), personaId: p('personaId'), sessionId: p('sessionId'), tokensIn: p('tokensIn'), tokensOut: p('tokensOut'), createdAt: p('createdAt')
+    id: p('id'),
+    personaId: p('personaId'),
+    sessionId: p('sessionId'),
+    tokensIn: p('tokensIn'),
+    tokensOut: p('tokensOut'),
+    wastedTokensIn: p('wastedTokensIn'),
+    wastedTokensOut: p('wastedTokensOut'),
+    createdAt: p('createdAt')
   }).prepare()
   const pendingOfPlayer = db.select().from(sessions).where(and(
     eq(sessions.scope, p('scope')), eq(sessions.personaId, p('personaId')), eq(sessions.userSessionId, p('userSessionId')),
@@ -310,7 +318,7 @@ export function createSessionsRepository (db: Db) {
           if (completed !== null) progress.completed[completed.machineKey] = completed.outcome
           writeProgress(tx, scope, personaId, userSessionId, progress)
         }
-        insertTurn.run({ id: randomUUID(), personaId, sessionId: c.sessionId, tokensIn: c.tokens.in, tokensOut: c.tokens.out, createdAt: now })
+        insertTurn.run({ id: randomUUID(), personaId, sessionId: c.sessionId, tokensIn: c.tokens.in, tokensOut: c.tokens.out, wastedTokensIn: c.tokens.wastedIn ?? 0, wastedTokensOut: c.tokens.wastedOut ?? 0, createdAt: now })
       })
       return sessionRecord(byId.get({ id: c.sessionId }) as SessionRow)
     },

@@ -8,7 +8,7 @@ export interface Stats {
   personas: number
   sessions: number
   messages: number
-  last_24h: { users: number, sessions: number, messages: number, turns: number, llm_tokens_in: number, llm_tokens_out: number }
+  last_24h: { users: number, sessions: number, messages: number, turns: number, llm_tokens_in: number, llm_tokens_out: number, speculation_wasted_tokens_in: number, speculation_wasted_tokens_out: number }
 }
 
 /** Counting queries for GET /admin/stats. */
@@ -17,7 +17,7 @@ export function createStatsRepository (db: Db) {
     stats (now = new Date()): Stats {
       const since = new Date(now.getTime() - 24 * 3600 * 1000).toISOString()
       const n = (q: { n: number } | undefined) => q?.n ?? 0
-      const tokens = db.select({ tin: sum(turns.tokensIn), tout: sum(turns.tokensOut), n: count() }).from(turns).where(gte(turns.createdAt, since)).get()
+      const tokens = db.select({ tin: sum(turns.tokensIn), tout: sum(turns.tokensOut), win: sum(turns.wastedTokensIn), wout: sum(turns.wastedTokensOut), n: count() }).from(turns).where(gte(turns.createdAt, since)).get()
       return {
         users: n(db.select({ n: count() }).from(users).get()),
         personas: n(db.select({ n: count() }).from(personas).get()),
@@ -29,7 +29,9 @@ export function createStatsRepository (db: Db) {
           messages: n(db.select({ n: count() }).from(messages).where(gte(messages.createdAt, since)).get()),
           turns: tokens?.n ?? 0,
           llm_tokens_in: Number(tokens?.tin ?? 0),
-          llm_tokens_out: Number(tokens?.tout ?? 0)
+          llm_tokens_out: Number(tokens?.tout ?? 0),
+          speculation_wasted_tokens_in: Number(tokens?.win ?? 0),
+          speculation_wasted_tokens_out: Number(tokens?.wout ?? 0)
         }
       }
     }

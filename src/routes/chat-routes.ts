@@ -5,7 +5,7 @@ import type { TurnStream, Viewer } from '../engine/chat-types.ts'
 import type { AuthKind, LimitCategory } from '../plugins/guard.ts'
 import { describeError, errorBody } from '../errors.ts'
 import { errors, ref } from '../schemas/common.ts'
-import { IdempotencyHeaders, TurnHeaders } from '../schemas/headers.ts'
+import { IdempotencyHeaders, MessageHeaders, TurnHeaders } from '../schemas/headers.ts'
 import {
   ChatHistory, ChatParams, ChatResponse, ChatStreamEvent, HistoryQuery, InitSessionBody, MachineInfo, MachineQuery, MachinesQuery,
   MessageBody, ResetResponse, SessionInit, SessionQuery, SessionStatus, StreamMetadata
@@ -80,7 +80,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
         `${v.notes.access} ${v.notes.turnLimit}`,
       params: ChatParams,
       querystring: MachineQuery,
-      headers: TurnHeaders,
+      headers: MessageHeaders,
       body: ref(MessageBody),
       response: { 200: ref(ChatResponse), ...errors(400, 401, 403, 404, 429, 500) }
     }
@@ -99,7 +99,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
       description: `${STREAM_DESCRIPTION} ${v.notes.access} ${v.notes.turnLimit}`,
       params: ChatParams,
       querystring: MachineQuery,
-      headers: TurnHeaders,
+      headers: MessageHeaders,
       body: ref(MessageBody),
       response: {
         200: {

@@ -175,7 +175,19 @@ export const TurnTrace = Type.Object({
     evaluate: Type.Optional(StepTrace('The evaluation call (absent on the greeting)')),
     reply: StepTrace('The reply call'),
     extract: Type.Optional(StepTrace('Output-variable / memory extraction on completion, when it ran'))
-  }, { description: 'LLM calls of the turn: model, tokens and latency per step' })
+  }, { description: 'LLM calls of the turn: model, tokens and latency per step' }),
+  timeline: Type.Optional(Type.Object({
+    pipeline: StringEnum(['sequential', 'streamed'] as const, 'sequential: the whole evaluation, then the reply; streamed: decided from the streamed evaluation'),
+    evaluation_start_ms: Type.Integer({ description: 'When the evaluation started, in ms since the call arrived' }),
+    decision_ms: Type.Integer({ description: 'When the decision was known, in ms since the call arrived' }),
+    reply_first_token_ms: Nullable(Type.Integer(), 'When the reply\'s first token could go to the player, in ms since the call arrived; null when the reply was not streamed'),
+    end_ms: Type.Integer({ description: 'When the turn was committed, in ms since the call arrived' }),
+    speculation: StringEnum(['off', 'used', 'discarded'] as const, 'Whether a reply was started speculatively during the evaluation, and whether it became the turn\'s reply or was aborted')
+  }, { description: 'When each part of the turn happened (absent on greetings and older turns)' })),
+  wasted_tokens: Type.Optional(Type.Object({
+    tokens_in: Type.Integer({ description: 'Prompt tokens of a discarded speculative reply (estimated)' }),
+    tokens_out: Type.Integer({ description: 'Completion tokens of a discarded speculative reply (streamed before the abort)' })
+  }, { description: 'Tokens spent on a speculative reply the turn did not use' }))
 }, { $id: 'TurnTrace', description: 'How a turn was decided and what it cost (returned only to the persona owner)' })
 
 export const HistoryMessage = Type.Object({

@@ -1,4 +1,4 @@
-// Request headers the routes read (X-LLM-* keys and models, Idempotency-Key), declared once and shared by the routes and the OpenAPI components.
+// Request headers the routes read (X-LLM-* keys and models, Idempotency-Key, X-Rapport-Speculative-Reply), declared once and shared by the routes and the OpenAPI components.
 import { Type, type TObject, type TOptional, type TString } from '@sinclair/typebox'
 
 interface HeaderSpec {
@@ -8,6 +8,8 @@ interface HeaderSpec {
   component: string
   description: string
   example: string
+  /** The only values accepted, when restricted. */
+  values?: string[]
 }
 
 const key = (step: string | null): HeaderSpec => ({
@@ -47,12 +49,23 @@ export const HEADER_SPECS: Record<string, HeaderSpec> = Object.fromEntries([
       'stored result without a second turn or LLM call (a repeated stream replays metadata, one text_delta with the whole message, done); ' +
       'the same key with a different body answers 400; a duplicate arriving while the first runs waits for it.',
     example: '6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e'
+  },
+  {
+    name: 'X-Rapport-Speculative-Reply',
+    component: 'XRapportSpeculativeReply',
+    description: 'on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the ' +
+      'decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.',
+    example: 'on',
+    values: ['on', 'off']
   }
 ].map((h) => [h.name.toLowerCase(), h]))
 
 function headers (names: string[]): TObject<Record<string, TOptional<TString>>> {
   const props: Record<string, TOptional<TString>> = {}
-  for (const n of names) props[n.toLowerCase()] = Type.Optional(Type.String({ description: HEADER_SPECS[n.toLowerCase()].description }))
+  for (const n of names) {
+    const spec = HEADER_SPECS[n.toLowerCase()]
+    props[n.toLowerCase()] = Type.Optional(Type.String({ description: spec.description, ...(spec.values ? { enum: spec.values } : {}) }))
+  }
   return Type.Object(props)
 }
 
@@ -64,6 +77,9 @@ const STEP_HEADERS = [
 
 /** Turn routes (init-session, message, message/stream): keys and models per step, and Idempotency-Key. */
 export const TurnHeaders = headers([...STEP_HEADERS, 'Idempotency-Key'])
+
+/** The two routes that play a turn (message, message/stream): the turn headers and X-Rapport-Speculative-Reply. */
+export const MessageHeaders = headers([...STEP_HEADERS, 'Idempotency-Key', 'X-Rapport-Speculative-Reply'])
 
 /** Routes that make one LLM call (validate-llm-key, AI-assisted authoring). */
 export const SingleCallHeaders = headers(['X-LLM-API-Key', 'X-LLM-Model'])

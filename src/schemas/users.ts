@@ -52,7 +52,9 @@ export const Stats = Type.Object({
     messages: Type.Integer({ description: 'Messages in the last 24 h' }),
     turns: Type.Integer({ description: 'Conversation turns in the last 24 h' }),
     llm_tokens_in: Type.Integer({ description: 'LLM prompt tokens in the last 24 h' }),
-    llm_tokens_out: Type.Integer({ description: 'LLM completion tokens in the last 24 h' })
+    llm_tokens_out: Type.Integer({ description: 'LLM completion tokens in the last 24 h' }),
+    speculation_wasted_tokens_in: Type.Integer({ description: 'Part of llm_tokens_in spent on speculative replies that were discarded (estimated)' }),
+    speculation_wasted_tokens_out: Type.Integer({ description: 'Part of llm_tokens_out spent on speculative replies that were discarded' })
   }, { description: 'Activity in the last 24 hours' })
 }, { $id: 'Stats', description: 'Service statistics' })
 

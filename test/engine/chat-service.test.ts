@@ -4,6 +4,7 @@ import { asc, eq } from 'drizzle-orm'
 import { messages as messagesTable } from '../../db/schema.ts'
 import { build, register, type Account } from '../helpers/build.ts'
 import { saveExample, type ExampleName } from '../helpers/examples.ts'
+import { replyPicker, transitionHandles } from '../helpers/chat.ts'
 import { startFakeLlm, type FakeLlm, type FakeRequest, type FakeScript } from '../helpers/fake-llm.ts'
 import type { RapportApp } from '../../src/app.ts'
 import type { ChatResponse, Viewer } from '../../src/engine/chat-types.ts'
@@ -26,6 +27,8 @@ function kindOf (req: FakeRequest): Kind {
 let fake: FakeLlm
 /** Per-step scripts, used in order; defaults when a queue is empty. */
 let plan: Record<Kind, FakeScript[]>
+/** When set, every reply call answers this. */
+let replyFault: FakeScript | null = null
 const defaults: Record<Kind, FakeScript> = {
   eval: { json: { transition_id: null, follow_up: false, reason: 'Nothing decisive.' } },
   reply: { text: 'Hm.' },
@@ -38,21 +41,27 @@ t.teardown(() => fake.close())
 t.beforeEach(() => {
   fake.reset()
   plan = { eval: [], reply: [], summary: [], extract: [] }
+  replyFault = null
+  const pickReply = replyPicker(() => plan.reply.shift() ?? defaults.reply)
   fake.setDefault((req) => {
     const kind = kindOf(req)
+    if (kind === 'reply') return replyFault ?? pickReply(req)
     return plan[kind].shift() ?? defaults[kind]
   })
 })
 
 const requestsOf = (kind: Kind) => fake.requests.filter((r) => r.kind === 'chat' && kindOf(r) === kind)
-const choose = (transitionId: string | null, reason = 'Because.') => ({ json: { transition_id: transitionId, follow_up: false, reason } })
+/** transition_id → the handle the evaluator sees it under, for the persona of the current test. */
+let handles = new Map<string, string>()
+const choose = (transitionId: string | null, reason = 'Because.') =>
+  ({ json: { transition_id: transitionId === null ? null : handles.get(transitionId), follow_up: false, reason } })
 
 interface Setup {
   app: RapportApp
   owner: Account
   personaId: string
   viewer: Viewer
-  machines: Record<string, { machine_id: string, transitions: Array<{ transition_id: string, from_state_key: string, to_state_key: string, decision_type: string }> }>
+  machines: Record<string, { machine_id: string, transitions: Array<{ transition_id: string, from_state_key: string, to_state_key: string, decision_type: string, condition: string }> }>
   /** The id of the transition of `machineKey` from → to. */
   tid: (machineKey: string, from: string, to: string) => string
   target: (userSessionId?: string, machineId?: string | null) => { viewer: Viewer, personaId: string, machineId: string | null, userSessionId: string }
@@ -63,6 +72,7 @@ async function setup (t: Test, name: ExampleName = 'vex-bouncer', publish = true
   const owner = await register(app)
   const saved = await saveExample(app, owner, name, { publish })
   const machines = Object.fromEntries(saved.machines.map((m: any) => [m.machine_key, m]))
+  handles = transitionHandles(saved)
   const viewer: Viewer = { kind: 'sdk', ownerId: owner.id }
   const personaId = saved.persona.id
   return {
@@ -165,9 +175,11 @@ t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with
   })
   const evalRequest = requestsOf('eval')[0]
   t.equal(evalRequest.jsonMode, true, 'the evaluation asks for JSON')
-  const offered = [...evalRequest.system.matchAll(/transition_id: "([^"]+)"/g)].map((m) => m[1])
-  t.strictSame(offered, door.transitions.filter((x) => x.from_state_key === 'approach').map((x) => x.transition_id),
-    'only the current state\'s transitions, in priority order')
+  const offered = [...evalRequest.system.matchAll(/^(t\d+) \| decision: (\w+) \| condition: (.*)$/gm)].map((m) => [m[1], m[2], m[3]])
+  const approach = door.transitions.filter((x) => x.from_state_key === 'approach')
+  t.strictSame(offered, approach.map((x, i) => [`t${i + 1}`, x.decision_type, x.condition]),
+    'only the current state\'s transitions, in priority order, under handles')
+  t.notOk(approach.some((x) => evalRequest.system.includes(x.transition_id)), 'transition ids stay on the server')
   t.match(evalRequest.messages[0].content, /Let me in, I have cash/)
 
   plan.eval.push(choose(s.tid('door', 'approach', 'guest_list')))
@@ -279,7 +291,7 @@ t.test('an evaluator answer repaired on the second attempt is used; an unknown t
   await init(s)
   plan.eval.push({ json: { transition_id: 'no-such-transition', follow_up: false, reason: 'x' } }, choose(s.tid('door', 'approach', 'vibe_check'), 'Polite.'))
   t.match(await send(s, 'Good evening, I came for the DJ'), { decision: 'pass', current_state: 'vibe_check', score: 2 })
-  t.match(requestsOf('eval')[1].messages.at(-1)!.content, /"no-such-transition" is not one of the listed transition_id values/)
+  t.match(requestsOf('eval')[1].messages.at(-1)!.content, /"no-such-transition" is not one of the listed handles \(t1, t2, t3, t4\) or null/)
   t.match(snapshot(s).messages.at(-1)!.trace, { fallback: false, evaluator_reason: 'Polite.' })
 })
 
@@ -300,8 +312,11 @@ for (const [name, kind, scripts, expected] of faults) {
     await send(s, 'first')
     const before = snapshot(s)
     plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
-    plan[kind].unshift(...scripts)
+    // A reply fault hits every reply call of the turn (a speculative one included) until cleared.
+    if (kind === 'reply') replyFault = scripts[0]
+    else plan[kind].unshift(...scripts)
     await t.rejects(send(s, 'second'), { name: 'LlmError', ...expected })
+    replyFault = null
     t.same(snapshot(s), before)
     plan.eval.length = 0
     plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))

@@ -73,8 +73,9 @@ t.teardown(() => fake.close())
 
 t.test('the evaluation prompt offers only the current state\'s transitions, in priority order, with the context of SPEC §6.1', async (t) => {
   const prompt = evaluationPrompt(evalInput())
-  const offered = [...prompt.system.matchAll(/transition_id: "([^"]+)" \| decision: (\w+) \| condition: (.*)/g)].map((m) => [m[1], m[2], m[3]])
-  t.same(offered, [['t-high', 'pass', 'Pays'], ['t-low', 'redirect', 'Haggles']])
+  const offered = [...prompt.system.matchAll(/^(t\d+) \| decision: (\w+) \| condition: (.*)$/gm)].map((m) => [m[1], m[2], m[3]])
+  t.same(offered, [['t1', 'pass', 'Pays'], ['t2', 'redirect', 'Haggles']], 'offered under handles, in priority order')
+  t.notOk(prompt.system.includes('t-high'), 'transition ids stay on the server')
   for (const part of ['Be strict about coins.', 'Objective: Cross the bridge.', 'The player wins when: Pays the toll.', 'The player loses when: Threatens the keeper.', 'Ask for a coin.', 'when this holds — The player mentions a coin without showing it']) {
     t.ok(prompt.system.includes(part), part)
   }
@@ -84,8 +85,8 @@ t.test('the evaluation prompt offers only the current state\'s transitions, in p
   t.match(noFollowUp.system, /"follow_up" must be false/)
 })
 
-t.test('evaluate returns the valid answer with its trace', async (t) => {
-  fake.enqueue({ json: { transition_id: 't-high', follow_up: false, reason: 'Paid.' }, usage: { prompt_tokens: 50, completion_tokens: 9 } })
+t.test('evaluate returns the valid answer with its trace, the handle mapped back to the transition id', async (t) => {
+  fake.enqueue({ json: { transition_id: 't1', follow_up: false, reason: 'Paid.' }, usage: { prompt_tokens: 50, completion_tokens: 9 } })
   const result = await steps.evaluate(STEP, evalInput())
   t.match(result, { transition_id: 't-high', follow_up: false, reason: 'Paid.', fallback: false, trace: { model: 'gpt-4o-mini', tokens_in: 50, tokens_out: 9 } })
   t.equal(fake.requests.length, 1)
@@ -94,23 +95,23 @@ t.test('evaluate returns the valid answer with its trace', async (t) => {
 })
 
 t.test('evaluate repairs once, quoting the errors, and sums both attempts in the trace', async (t) => {
-  fake.enqueue({ json: { transition_id: 't-high', follow_up: 'no' }, usage: { prompt_tokens: 50, completion_tokens: 5 } })
+  fake.enqueue({ json: { transition_id: 't1', follow_up: 'no' }, usage: { prompt_tokens: 50, completion_tokens: 5 } })
   fake.enqueue({ json: { transition_id: null, follow_up: true, reason: 'Shows no coin.' }, usage: { prompt_tokens: 70, completion_tokens: 8 } })
   const result = await steps.evaluate(STEP, evalInput())
   t.match(result, { transition_id: null, follow_up: true, reason: 'Shows no coin.', fallback: false, trace: { tokens_in: 120, tokens_out: 13 } })
   const repair = fake.requests[1].messages
   t.equal(repair.length, 3)
-  t.same(repair[1], { role: 'assistant', content: '{"transition_id":"t-high","follow_up":"no"}' })
+  t.same(repair[1], { role: 'assistant', content: '{"transition_id":"t1","follow_up":"no"}' })
   t.match(repair[2].content, /^That answer is invalid:\n(- .*\n)*- \/follow_up: Expected boolean\n/)
   t.match(repair[2].content, /- \/reason: Expected required property\n/)
 })
 
-t.test('evaluate falls back to "no transition" when both answers are invalid; an offered id outside the state counts as invalid', async (t) => {
-  fake.enqueue({ json: { transition_id: 't-other', follow_up: false, reason: 'x' } })
+t.test('evaluate falls back to "no transition" when both answers are invalid; a handle or id not offered counts as invalid', async (t) => {
+  fake.enqueue({ json: { transition_id: 't-high', follow_up: false, reason: 'x' } })
   fake.enqueue({ text: 'sorry' })
   const result = await steps.evaluate(STEP, evalInput())
   t.match(result, { transition_id: null, follow_up: false, reason: null, fallback: true })
-  t.match(fake.requests[1].messages[2].content, /"t-other" is not one of the listed transition_id values \("t-high", "t-low"\)/)
+  t.match(fake.requests[1].messages[2].content, /"t-high" is not one of the listed handles \(t1, t2\) or null/)
 })
 
 t.test('evaluate asks nothing when there is nothing to decide', async (t) => {
@@ -120,7 +121,7 @@ t.test('evaluate asks nothing when there is nothing to decide', async (t) => {
 })
 
 t.test('evaluate works through Anthropic too (JSON by instruction) and propagates provider errors', async (t) => {
-  fake.enqueue({ text: '```json\n{"transition_id": "t-low", "follow_up": false, "reason": "Haggling."}\n```' })
+  fake.enqueue({ text: '```json\n{"transition_id": "t2", "follow_up": false, "reason": "Haggling."}\n```' })
   t.match(await steps.evaluate(CLAUDE, evalInput()), { transition_id: 't-low', fallback: false })
   t.equal(fake.requests[0].provider, 'anthropic')
   fake.enqueue({ status: 401 })

@@ -3,10 +3,18 @@ import type { Test } from 'tap'
 import { buildApp, type BuildOptions, type RapportApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 
-/** A config for tests: in-memory database, silent logs, no load shedding, overridable environment. */
+/** The turn pipelines a test run can be pinned to with RAPPORT_TEST_PIPELINE (default: the server's default). */
+export const PIPELINES: Record<string, Record<string, string>> = {
+  sequential: { CHAT_PIPELINE: 'sequential', SPECULATIVE_REPLY: 'false' },
+  streamed: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'false' },
+  speculative: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'true' }
+}
+
+/** A config for tests: in-memory database, silent logs, no load shedding, the pinned pipeline, overridable environment. */
 export function testConfig (env: Record<string, string> = {}): Config {
+  const pipeline = PIPELINES[process.env.RAPPORT_TEST_PIPELINE ?? ''] ?? {}
   // Load shedding on event-loop delay is off: a busy test machine must not turn requests into 503s.
-  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
+  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...pipeline, ...env })
 }
 
 /** Builds a fresh app and closes it when the test ends. */

@@ -23,7 +23,7 @@ export function roleOf (req: FakeRequest): Role {
 
 export interface Scripted {
   fake: FakeLlm
-  /** The evaluator's next answer: a transition (by from→to:decision), a follow-up, no transition, or a raw fake script (faults). */
+  /** The evaluator's next answer: a transition (by from→to:decision, answered under its handle), a follow-up, no transition, or a raw fake script (faults). */
   evaluate: (answer: string | { follow_up: true } | null | FakeScript) => void
   /** The next reply (text, or a raw fake script). */
   reply: (answer: string | FakeScript) => void
@@ -46,6 +46,39 @@ export interface ChatSetup extends Scripted {
   sdk: (method: 'GET' | 'POST', path: string, payload?: object, headers?: Record<string, string>) => Promise<LightMyRequestResponse>
 }
 
+/**
+ * transition_id → the handle the evaluator sees it under (t1, t2, … among its state's outgoing
+ * transitions by priority, ties in saved order), for every machine of a saved persona.
+ */
+export function transitionHandles (saved: { machines: Array<{ transitions: Array<{ transition_id: string, from_state_key: string, priority: number }> }> }): Map<string, string> {
+  const handles = new Map<string, string>()
+  for (const m of saved.machines) {
+    const byState = new Map<string, typeof m.transitions>()
+    for (const tr of m.transitions) byState.set(tr.from_state_key, [...(byState.get(tr.from_state_key) ?? []), tr])
+    for (const list of byState.values()) {
+      [...list].sort((a, b) => a.priority - b.priority).forEach((tr, i) => handles.set(tr.transition_id, `t${i + 1}`))
+    }
+  }
+  return handles
+}
+
+/**
+ * Reply scripts handed out so a turn gets its scripted reply under every pipeline: a reply request
+ * for the same conversation as an earlier one but with another system prompt is the turn's reply
+ * after a discarded speculative one, and gets the script the speculation took.
+ */
+export function replyPicker (next: () => FakeScript): (req: FakeRequest) => FakeScript {
+  const seen = new Map<string, { system: string, script: FakeScript }>()
+  return (req) => {
+    const key = JSON.stringify(req.messages)
+    const earlier = seen.get(key)
+    if (earlier !== undefined && earlier.system !== req.system) return earlier.script
+    const script = next()
+    seen.set(key, { system: req.system, script })
+    return script
+  }
+}
+
 /** Scripts the fake by role; unscripted evaluations answer "no transition", unscripted replies a fixed line. */
 export function scriptFake (fake: FakeLlm, saved: any): Scripted {
   const evals: FakeScript[] = []
@@ -54,6 +87,8 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
   for (const m of saved.machines) {
     for (const tr of m.transitions) transitions.set(`${m.machine_key}:${tr.from_state_key}->${tr.to_state_key}:${tr.decision_type}`, tr.transition_id)
   }
+  const handles = transitionHandles(saved)
+  const pickReply = replyPicker(() => replies.shift() ?? { text: 'Fine words.' })
   const tid = (spec: string) => {
     const id = transitions.get(spec)
     if (id === undefined) throw new Error(`no transition ${spec}`)
@@ -67,14 +102,14 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
     if (role === 'evaluate') return evals.shift() ?? { json: { transition_id: null, follow_up: false, reason: 'Nothing applies.' } }
     if (role === 'extract') return { json: { variables: {}, memory: 'They met.' } }
     if (role === 'summary') return { text: 'They talked.' }
-    return replies.shift() ?? { text: 'Fine words.' }
+    return pickReply(req)
   })
   return {
     fake,
     tid,
     evaluate (answer) {
       if (answer === null) evals.push({ json: { transition_id: null, follow_up: false, reason: 'Nothing applies.' } })
-      else if (typeof answer === 'string') evals.push({ json: { transition_id: tid(answer), follow_up: false, reason: `Chose ${answer}.` } })
+      else if (typeof answer === 'string') evals.push({ json: { transition_id: handles.get(tid(answer)), follow_up: false, reason: `Chose ${answer}.` } })
       else if ('follow_up' in answer) evals.push({ json: { transition_id: null, follow_up: true, reason: 'Unclear.' } })
       else evals.push(answer)
     },

@@ -1,6 +1,6 @@
 // Tests of the fake LLM provider server itself, driven with plain fetch.
 import t from 'tap'
-import { startFakeLlm } from './fake-llm.ts'
+import { fakeTokens, startFakeLlm } from './fake-llm.ts'
 import type { FakeLlm } from './fake-llm.ts'
 
 let fake: FakeLlm
@@ -272,4 +272,25 @@ t.test('truncate "close" sends a close-delimited stream (no length, no chunks) t
   t.equal(failed, false, 'for HTTP the body ended normally')
   t.match(text, /"content":"in "/)
   t.notMatch(text, /then\.|\[DONE\]/)
+})
+
+t.test('the latency model streams token by token and counts those tokens; scripts that time themselves keep their own chunks', async (t) => {
+  const timed = await startFakeLlm({ latency: { firstTokenMs: 1, perTokenMs: 1 } })
+  t.teardown(() => timed.close())
+  t.same(fakeTokens('{"transition_id": "t2", "follow_up": false}'), ['{"', 'transition_id', '":', ' "', 't2', '",', ' "', 'follow_up', '":', ' false', '}'])
+  const post = (body: object) => fetch(`${timed.url}/openai/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], ...body })
+  })
+  timed.enqueue({ text: 'Step aside, friend.' })
+  const streamed = parseSse(await (await post({ stream: true, stream_options: { include_usage: true } })).text())
+  const deltas = streamed.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data)).filter((c) => c.choices[0]?.delta?.content)
+  t.same(deltas.map((c) => c.choices[0].delta.content), ['Step', ' aside', ',', ' friend', '.'])
+  t.equal(JSON.parse(streamed.at(-2)!.data).usage.completion_tokens, 5)
+  timed.enqueue({ text: 'Step aside, friend.' })
+  t.equal((await (await post({})).json()).usage.completion_tokens, 5)
+  timed.enqueue({ text: 'a b', chunkDelayMs: 0 })
+  const own = parseSse(await (await post({ stream: true })).text()).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data).choices[0]?.delta?.content).filter(Boolean)
+  t.same(own, ['a ', 'b'])
 })

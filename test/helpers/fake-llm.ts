@@ -61,6 +61,23 @@ export interface FakeScript {
   usage?: { prompt_tokens?: number, completion_tokens?: number }
 }
 
+/**
+ * A latency model applied to every answer whose script sets no chunks or delays of its own: the text
+ * goes out token by token (a token ≈ a word with its leading space, or a run of punctuation), the
+ * first after `firstTokenMs`, then one every `perTokenMs`; a non-streamed answer arrives whole after
+ * the time its last token would have taken.
+ */
+export interface FakeLatency {
+  firstTokenMs: number
+  perTokenMs: number
+}
+
+/** The latency model's tokens: words with their leading whitespace, runs of punctuation. */
+export function fakeTokens (text: string): string[] {
+  const tokens = text.match(/\s*\w+|\s*[^\w\s]+|\s+/g) ?? []
+  return tokens.length > 0 ? tokens : [text]
+}
+
 export type FakeHandler = (req: FakeRequest) => FakeScript
 export type FakeScriptOrHandler = FakeScript | FakeHandler
 
@@ -159,7 +176,8 @@ function defaultErrorMessage (status: number, req: FakeRequest): string {
  * Start the fake LLM provider on 127.0.0.1 (random port).
  * Script it with `enqueue` / `setDefault`; inspect `requests` and `aborted`.
  */
-export async function startFakeLlm (): Promise<FakeLlm> {
+export async function startFakeLlm (options: { latency?: FakeLatency } = {}): Promise<FakeLlm> {
+  const latency = options.latency
   const queue: FakeScriptOrHandler[] = []
   let fallback: FakeScriptOrHandler = DEFAULT_SCRIPT
   const requests: FakeRequest[] = []
@@ -246,11 +264,15 @@ export async function startFakeLlm (): Promise<FakeLlm> {
     }
 
     const text = script.json !== undefined ? JSON.stringify(script.json) : (script.text ?? (script.chunks ? script.chunks.join('') : DEFAULT_SCRIPT.text!))
-    const chunks = script.chunks ?? splitChunks(text)
+    // The latency model times only scripts that do not time themselves.
+    const timed = latency !== undefined && script.chunks === undefined && script.firstTokenDelayMs === undefined && script.chunkDelayMs === undefined
+    const chunks = script.chunks ?? (timed ? fakeTokens(text) : splitChunks(text))
+    const firstTokenDelayMs = timed ? latency.firstTokenMs : script.firstTokenDelayMs
+    const chunkDelayMs = timed ? latency.perTokenMs : script.chunkDelayMs
     const promptText = parsed.system + parsed.messages.map((m) => m.content).join('')
     const usage = {
       prompt_tokens: script.usage?.prompt_tokens ?? estimateTokens(promptText),
-      completion_tokens: script.usage?.completion_tokens ?? estimateTokens(text)
+      completion_tokens: script.usage?.completion_tokens ?? (timed ? chunks.length : estimateTokens(text))
     }
     const model = parsed.model ?? 'fake-model'
     const id = `fake-${++seq}`
@@ -268,7 +290,8 @@ export async function startFakeLlm (): Promise<FakeLlm> {
     }
 
     if (!parsed.stream) {
-      if (script.firstTokenDelayMs) await sleep(script.firstTokenDelayMs)
+      const wholeDelayMs = (firstTokenDelayMs ?? 0) + (timed ? (chunks.length - 1) * latency.perTokenMs : 0)
+      if (wholeDelayMs > 0) await sleep(wholeDelayMs)
       if (closed) return
       const clean = script.truncate === 'clean' || script.truncate === 'close'
       const replyText = clean ? chunks.slice(0, script.cutAfterChunks ?? chunks.length).join('') : text
@@ -360,7 +383,7 @@ export async function startFakeLlm (): Promise<FakeLlm> {
     res.writeHead(200, headers)
     for (const [event, data] of preamble) send(event, data)
 
-    if (script.firstTokenDelayMs) await sleep(script.firstTokenDelayMs)
+    if (firstTokenDelayMs) await sleep(firstTokenDelayMs)
     if (script.malformed) {
       send(provider === 'anthropic' ? 'content_block_delta' : null, '{"this is": not json')
     }
@@ -381,7 +404,7 @@ export async function startFakeLlm (): Promise<FakeLlm> {
         endEarly()
         return
       }
-      if (i > 0 && script.chunkDelayMs) await sleep(script.chunkDelayMs)
+      if (i > 0 && chunkDelayMs) await sleep(chunkDelayMs)
       if (closed) return
       send(...delta(chunks[i]))
     }

@@ -59,6 +59,6 @@ t.test('stats count users, and activity in the last 24 hours', async (t) => {
     personas: 0,
     sessions: 0,
     messages: 0,
-    last_24h: { users: 3, sessions: 0, messages: 0, turns: 0, llm_tokens_in: 0, llm_tokens_out: 0 }
+    last_24h: { users: 3, sessions: 0, messages: 0, turns: 0, llm_tokens_in: 0, llm_tokens_out: 0, speculation_wasted_tokens_in: 0, speculation_wasted_tokens_out: 0 }
   })
 })

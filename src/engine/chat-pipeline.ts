@@ -1,0 +1,113 @@
+// The turn pipeline: evaluate (whole or streamed) → decide → reply, with the reply speculated during the evaluation when enabled.
+import type { Context } from './chat-context.ts'
+import type { ChatResponse, LlmInput, TurnTimeline } from './chat-types.ts'
+import type { PreparedTurn, Turns } from './chat-turn.ts'
+import { startStreamedReply, startWholeReply, replyRequest, type RunningReply } from './reply-run.ts'
+import { stepTrace, type EvaluationDecision, type EvaluationResult, type Steps } from './steps.ts'
+
+export type PipelineKind = 'sequential' | 'streamed'
+
+export interface PipelineSettings {
+  /** sequential: the whole evaluation, then the reply; streamed: decide as soon as the streamed answer holds the decision. */
+  pipeline: PipelineKind
+  /** Start the reply the turn gets when its reply input does not change while the evaluation runs. */
+  speculativeReply: boolean
+}
+
+/** Per-request override of PipelineSettings.speculativeReply: `on` or `off`. */
+export const SPECULATION_HEADER = 'x-rapport-speculative-reply'
+
+export const DEFAULT_PIPELINE: PipelineSettings = { pipeline: 'streamed', speculativeReply: true }
+
+function speculationWanted (settings: PipelineSettings, headers: LlmInput['headers']): boolean {
+  const value = headers[SPECULATION_HEADER]
+  if (value === 'on') return true
+  if (value === 'off') return false
+  return settings.speculativeReply
+}
+
+/** A decided turn whose reply is running. */
+export interface StartedTurn {
+  turn: PreparedTurn
+  reply: RunningReply
+  /** Waits for the reply and the evaluation's end, then commits; aborts what still runs on failure. */
+  finish: () => Promise<ChatResponse>
+}
+
+export interface PipelineDeps {
+  steps: Steps
+  turns: Turns
+  settings: PipelineSettings
+}
+
+/**
+ * Runs a turn up to its decision and starts its reply (streamed or whole). Rejects (nothing
+ * committed, nothing left running) when the turn fails before the decision.
+ */
+export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput & { message: string }, streamed: boolean, startedAt: number): Promise<StartedTurn> {
+  const { steps, turns, settings } = deps
+  const since = () => Math.round(performance.now() - startedAt)
+  const basis = turns.begin(ctx, a)
+  // Ends whatever still runs (evaluation, replies) once the turn has failed.
+  const failed = new AbortController()
+  const signal = a.signal ? AbortSignal.any([a.signal, failed.signal]) : failed.signal
+  const response = basis.configs.response
+
+  const evaluationStart = since()
+  let speculated: RunningReply | null = null
+  if (speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)) {
+    speculated = startStreamedReply(steps, response, turns.unchangedReplyInput(basis), signal)
+  }
+  const evaluation: { decision: Promise<EvaluationDecision>, result: Promise<EvaluationResult> } = settings.pipeline === 'streamed'
+    ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal)
+    : (() => { const whole = steps.evaluate(basis.configs.eval, basis.evaluationInput, signal); return { decision: whole, result: whole } })()
+  // A failure after the decision (the evaluation's rest) fails the turn at once: stop the reply too.
+  evaluation.result.catch(() => failed.abort())
+
+  let turn: PreparedTurn
+  try {
+    turn = turns.decide(ctx, basis, await evaluation.decision)
+  } catch (err) {
+    failed.abort()
+    throw err
+  }
+  const decisionAt = performance.now()
+
+  let reply: RunningReply
+  let speculation: TurnTimeline['speculation'] = 'off'
+  let wasted = { in: 0, out: 0 }
+  if (speculated !== null && speculated.request === replyRequest(response, turn.replyInput)) {
+    reply = speculated
+    speculation = 'used'
+  } else {
+    if (speculated !== null) {
+      speculated.abort()
+      wasted = speculated.tokens()
+      speculation = 'discarded'
+    }
+    reply = streamed ? startStreamedReply(steps, response, turn.replyInput, signal) : startWholeReply(steps, response, turn.replyInput, signal)
+  }
+
+  return {
+    turn,
+    reply,
+    async finish () {
+      try {
+        const [final, result] = await Promise.all([reply.final, evaluation.result])
+        const first = reply.firstTokenAt()
+        const timeline: TurnTimeline = {
+          pipeline: settings.pipeline,
+          evaluation_start_ms: evaluationStart,
+          decision_ms: Math.round(decisionAt - startedAt),
+          reply_first_token_ms: first === null ? null : Math.round(Math.max(first, decisionAt) - startedAt),
+          end_ms: since(),
+          speculation
+        }
+        return turns.commit(ctx, turn, result, final.text, stepTrace(final.model, final.usage, final.latencyMs), { timeline, wasted })
+      } catch (err) {
+        failed.abort()
+        throw err
+      }
+    }
+  }
+}

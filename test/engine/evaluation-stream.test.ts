@@ -1,0 +1,123 @@
+// The streamed evaluation: the decision as soon as its fields are complete, the reason after, repair and fallback kept; the partial-JSON reader.
+import t from 'tap'
+import { createLlmClient } from '../../src/llm/client.ts'
+import { createSteps } from '../../src/engine/steps.ts'
+import { completeFields } from '../../src/engine/json-fields.ts'
+import { outgoingTransitions } from '../../src/engine/core.ts'
+import type { GraphMachine } from '../../src/engine/graph.ts'
+import type { EvaluationInput } from '../../src/engine/prompts.ts'
+import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts'
+
+const STEP = { model: 'gpt-4o-mini', apiKey: 'sk-test-0123456789abcdef' }
+
+const machine: GraphMachine = {
+  machine_key: 'gate',
+  name: 'The Gate',
+  description: '',
+  creator_objective: '',
+  creator_win_condition: '',
+  creator_lose_condition: '',
+  chat_system_prompt: '',
+  system_evaluation_prompt: '',
+  system_summarization_prompt: '',
+  scoring_mode: 'scoring',
+  pass_threshold: 3,
+  fail_threshold: -3,
+  is_entry: true,
+  display_order: 0,
+  states: [
+    { state_key: 'ask', label: 'Asking', prompt_instruction: 'Ask for a coin.', is_initial_state: true, is_terminal_state: false, terminal_outcome: null, follow_up_condition: null, display_order: 0 },
+    { state_key: 'done', label: 'Done', prompt_instruction: 'Open the gate.', is_initial_state: false, is_terminal_state: true, terminal_outcome: null, follow_up_condition: null, display_order: 1 }
+  ],
+  transitions: [
+    { transition_id: 'id-haggle', from_state_key: 'ask', to_state_key: 'ask', decision_type: 'redirect', condition: 'Haggles', score_delta: -1, priority: 2 },
+    { transition_id: 'id-pay', from_state_key: 'ask', to_state_key: 'done', decision_type: 'pass', condition: 'Pays', score_delta: 3, priority: 1 }
+  ],
+  output_variables: []
+}
+
+const input: EvaluationInput = {
+  persona: { name: 'Tam', persona_identity_prompt: 'You are Tam.' },
+  machine,
+  state: machine.states[0],
+  transitions: outgoingTransitions(machine, 'ask'),
+  player: { name: 'Robin', gender: 'female' },
+  conversation: { summary: '', recent: [] },
+  message: 'Here is a coin.'
+}
+
+let fake: FakeLlm
+let steps: ReturnType<typeof createSteps>
+t.before(async () => {
+  fake = await startFakeLlm()
+  steps = createSteps(createLlmClient({ baseUrls: { openai: `${fake.url}/openai/v1` }, timeoutMs: 10_000 }))
+})
+t.beforeEach(() => { fake.reset() })
+t.teardown(() => fake.close())
+
+/** 'pending' when `p` has not settled by the time already-queued callbacks ran. */
+async function stateOf (p: Promise<unknown>): Promise<'settled' | 'pending'> {
+  return Promise.race([p.then(() => 'settled' as const, () => 'settled' as const), new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))])
+}
+
+t.test('the decision comes from the first complete fields while the reason is still arriving; the reason lands in the result', async (t) => {
+  // The reason's chunks come much later than the decision's: the decision must not wait for them.
+  fake.enqueue({ chunks: ['{"transition_id": "t1", "follow_up": false, ', '"reason": "Paid ', 'the toll."}'], chunkDelayMs: 1500, usage: { prompt_tokens: 40, completion_tokens: 12 } })
+  const evaluation = steps.evaluateStreamed(STEP, input)
+  t.same(await evaluation.decision, { transition_id: 'id-pay', follow_up: false, fallback: false })
+  t.equal(await stateOf(evaluation.result), 'pending', 'the answer is still streaming when the decision is taken')
+  t.match(await evaluation.result, { transition_id: 'id-pay', follow_up: false, reason: 'Paid the toll.', fallback: false, trace: { model: 'gpt-4o-mini', tokens_in: 40, tokens_out: 12 } })
+  t.equal(fake.requests.length, 1)
+  t.equal(fake.requests[0].stream, true)
+  t.equal(fake.requests[0].jsonMode, true)
+})
+
+t.test('an invalid handle waits for the end of the answer, gets one repair, and the repaired answer decides', async (t) => {
+  fake.enqueue({ json: { transition_id: 't9', follow_up: false, reason: 'Guess.' } })
+  fake.enqueue({ json: { transition_id: 't2', follow_up: false, reason: 'Haggles.' } })
+  const evaluation = steps.evaluateStreamed(STEP, input)
+  t.same(await evaluation.decision, { transition_id: 'id-haggle', follow_up: false, fallback: false })
+  t.match(await evaluation.result, { reason: 'Haggles.', fallback: false })
+  t.equal(fake.requests.length, 2)
+  t.match(fake.requests[1].messages.at(-1)!.content, /"t9" is not one of the listed handles \(t1, t2\) or null/)
+})
+
+t.test('two invalid answers: the fallback decides "no transition" and the result records it', async (t) => {
+  fake.enqueue({ text: 'I would let them pass' })
+  fake.enqueue({ json: { transition_id: 'id-pay', follow_up: false, reason: 'Paid.' } })
+  const evaluation = steps.evaluateStreamed(STEP, input)
+  t.same(await evaluation.decision, { transition_id: null, follow_up: false, fallback: true })
+  t.match(await evaluation.result, { transition_id: null, reason: null, fallback: true, trace: { model: 'gpt-4o-mini' } })
+  t.equal(fake.requests.length, 2)
+})
+
+t.test('valid decision fields are kept when the rest of the answer is invalid: no repair, reason null', async (t) => {
+  fake.enqueue({ text: '{"transition_id": null, "follow_up": false}' })
+  const evaluation = steps.evaluateStreamed(STEP, input)
+  t.same(await evaluation.decision, { transition_id: null, follow_up: false, fallback: false })
+  t.match(await evaluation.result, { transition_id: null, reason: null, fallback: false })
+  t.equal(fake.requests.length, 1)
+})
+
+t.test('a provider failure before the decision rejects both; nothing is asked when there is nothing to decide', async (t) => {
+  fake.enqueue({ status: 401 })
+  const evaluation = steps.evaluateStreamed(STEP, input)
+  await t.rejects(evaluation.decision, { name: 'LlmError', statusCode: 401 })
+  await t.rejects(evaluation.result, { name: 'LlmError', statusCode: 401 })
+  const none = steps.evaluateStreamed(STEP, { ...input, state: machine.states[1], transitions: [] })
+  t.same(await none.decision, { transition_id: null, follow_up: false, reason: null, fallback: false, trace: null })
+  t.equal(fake.requests.length, 1)
+})
+
+t.test('completeFields reads only the fields whose values are complete', async (t) => {
+  t.same(completeFields(''), {})
+  t.same(completeFields('```json\n{"transition_id": "t'), {})
+  t.same(completeFields('{"transition_id": "t2"'), { transition_id: 't2' })
+  t.same(completeFields('{"transition_id": null, "follow_up": tr'), { transition_id: null })
+  t.same(completeFields('{"transition_id": null, "follow_up": true'), { transition_id: null, follow_up: true })
+  t.same(completeFields('{"a": 12'), {}, 'a number may still grow')
+  t.same(completeFields('{"a": 12, "b": {"c": [1, "}"]}, "d": "x\\"y'), { a: 12, b: { c: [1, '}'] } })
+  t.same(completeFields('{"a": "x\\"y", "b": false}'), { a: 'x"y', b: false })
+  t.same(completeFields('{"a": nope, "b": 1}'), {}, 'stops at what is not JSON')
+  t.same(completeFields('{"reason": "say \\"transition_id\\": \\"t1\\"", "transition_id": "t2", '), { reason: 'say "transition_id": "t1"', transition_id: 't2' })
+})

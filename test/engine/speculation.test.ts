@@ -1,0 +1,126 @@
+// The speculative reply: used when the decided reply input equals the speculated one, else aborted upstream with nothing of it streamed or committed; its setting, header and cost.
+import t, { type Test } from 'tap'
+import { bearer, register } from '../helpers/build.ts'
+import { chatSetup, roleOf, transitionHandles, type ChatSetup } from '../helpers/chat.ts'
+import type { FakeScript } from '../helpers/fake-llm.ts'
+import { parseSse } from '../helpers/sse.ts'
+
+const SPECULATED = 'Words nobody should see.'
+
+async function setup (t: Test, env: Record<string, string> = {}): Promise<ChatSetup> {
+  const c = await chatSetup(t, { env: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'true', ADMIN_EMAILS: 'root@example.com', ...env } })
+  c.reply('Hi.')
+  const started = await c.sdk('POST', `/chat/${c.persona.id}/init-session`, { user_session_id: 'p1', player_name: 'Ada', player_gender: 'female' })
+  t.equal(started.statusCode, 200)
+  return c
+}
+
+/**
+ * The evaluator answers `evaluation`; replies in the current state (approach) are slow and must never
+ * be seen; a reply for any other prompt answers `text` at once.
+ */
+function slowUnlessMoved (c: ChatSetup, evaluation: FakeScript, text: string) {
+  const approach = c.machine('door').states.find((s: { state_key: string }) => s.state_key === 'approach').prompt_instruction
+  c.fake.setDefault((req) => {
+    if (roleOf(req) === 'evaluate') return evaluation
+    return req.system.includes(approach) ? { text: SPECULATED, firstTokenDelayMs: 20_000 } : { text }
+  })
+}
+
+/** The evaluator's answer choosing `spec` (machine:from->to:decision) under its handle. */
+const choosing = (c: ChatSetup, spec: string): FakeScript =>
+  ({ json: { transition_id: transitionHandles(c.saved).get(c.tid(spec)), follow_up: false, reason: 'Chosen.' } })
+
+const lastTrace = async (c: ChatSetup) =>
+  (await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1&include_trace=true`)).json().messages.at(-1)
+
+t.test('a redirect leaves the reply input unchanged: the speculated reply is the turn\'s reply, nothing is aborted', async (t) => {
+  const c = await setup(t)
+  c.evaluate('door:approach->approach:redirect')
+  c.reply('Not with that attitude.')
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Let me in' })
+  const events = parseSse(res.body)
+  t.same(events.filter((e) => e.event === 'text_delta').map((e) => e.data.text).join(''), 'Not with that attitude.')
+  t.match(events.at(-1), { event: 'done', data: { message: 'Not with that attitude.', decision: 'redirect' } })
+  t.equal(c.requestsOf('reply').length, 2, 'the greeting and one reply: the speculated one')
+  t.equal(c.fake.aborted, 0)
+  const last = await lastTrace(c)
+  t.equal(last.content, 'Not with that attitude.')
+  t.match(last.trace, { decision: 'redirect', timeline: { pipeline: 'streamed', speculation: 'used' }, wasted_tokens: { tokens_in: 0, tokens_out: 0 } })
+  const tl = last.trace.timeline
+  t.ok(tl.evaluation_start_ms <= tl.decision_ms && tl.decision_ms <= tl.reply_first_token_ms && tl.reply_first_token_ms <= tl.end_ms, 'the timeline is in order')
+})
+
+t.test('a pass changes the reply input: the speculated reply is aborted upstream, never streamed or committed, and its cost is recorded', async (t) => {
+  const c = await setup(t)
+  slowUnlessMoved(c, choosing(c, 'door:approach->vibe_check:pass'), 'What are we celebrating?')
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'I came for the DJ' })
+  await c.fake.waitForAborted(1)
+  t.notOk(res.body.includes(SPECULATED))
+  const events = parseSse(res.body)
+  t.same(events.filter((e) => e.event === 'text_delta').map((e) => e.data.text).join(''), 'What are we celebrating?')
+  t.match(events.at(-1), { event: 'done', data: { message: 'What are we celebrating?', current_state: 'vibe_check' } })
+  const replies = c.requestsOf('reply').slice(1)
+  t.equal(replies.length, 2, 'the speculated reply and the turn\'s reply')
+  t.notSame(replies[0].system, replies[1].system)
+  const last = await lastTrace(c)
+  t.equal(last.content, 'What are we celebrating?')
+  t.match(last.trace, { decision: 'pass', timeline: { speculation: 'discarded' }, wasted_tokens: { tokens_out: 0 } })
+  t.ok(last.trace.wasted_tokens.tokens_in > 0, 'the speculated prompt counts as wasted')
+
+  const root = await register(c.app, 'root@example.com')
+  const stats = (await c.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: bearer(root) })).json().last_24h
+  t.equal(stats.speculation_wasted_tokens_in, last.trace.wasted_tokens.tokens_in)
+  t.equal(stats.speculation_wasted_tokens_out, 0)
+  t.ok(stats.llm_tokens_in >= last.trace.steps.evaluate.tokens_in + last.trace.steps.reply.tokens_in + last.trace.wasted_tokens.tokens_in)
+})
+
+t.test('a follow-up changes the reply prompt too; the non-streamed route discards the same way', async (t) => {
+  const c = await setup(t)
+  c.evaluate('door:approach->guest_list:pass')
+  c.reply('Which name?')
+  t.equal((await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'I am on the list' })).statusCode, 200)
+  c.evaluate({ follow_up: true })
+  const guestList = c.machine('door').states.find((s: { state_key: string }) => s.state_key === 'guest_list').prompt_instruction
+  c.fake.setDefault((req) => {
+    if (roleOf(req) === 'evaluate') return { json: { transition_id: null, follow_up: true, reason: 'First name only.' } }
+    return /clarifying question/.test(req.system) ? { text: 'Sam who?' } : req.system.includes(guestList) ? { text: SPECULATED, firstTokenDelayMs: 20_000 } : { text: 'x' }
+  })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'Sam' })
+  t.match(res.json(), { message: 'Sam who?', follow_up: true, current_state: 'guest_list' })
+  await c.fake.waitForAborted(1)
+  t.match((await lastTrace(c)).trace, { timeline: { speculation: 'discarded', reply_first_token_ms: null } })
+})
+
+t.test('an evaluation that fails aborts the speculated reply; nothing is committed', async (t) => {
+  const c = await setup(t)
+  const before = (await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).json()
+  slowUnlessMoved(c, { status: 401 }, 'unused')
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Hello' })
+  t.equal(res.statusCode, 401)
+  await c.fake.waitForAborted(1)
+  t.same((await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).json(), before)
+})
+
+t.test('X-Rapport-Speculative-Reply overrides the setting per request; another value is a 400', async (t) => {
+  const c = await setup(t, { SPECULATIVE_REPLY: 'false' })
+  const send = (header?: string) => c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'Hm' },
+    header === undefined ? {} : { 'x-rapport-speculative-reply': header })
+  t.equal((await send()).statusCode, 200)
+  t.match((await lastTrace(c)).trace.timeline, { speculation: 'off' })
+  t.equal((await send('on')).statusCode, 200)
+  t.match((await lastTrace(c)).trace.timeline, { speculation: 'used' })
+  t.equal((await send('off')).statusCode, 200)
+  t.match((await lastTrace(c)).trace.timeline, { speculation: 'off' })
+  const bad = await send('maybe')
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json(), { error: { message: /x-rapport-speculative-reply/ } })
+})
+
+t.test('the sequential pipeline decides from the whole evaluation', async (t) => {
+  const c = await setup(t, { CHAT_PIPELINE: 'sequential', SPECULATIVE_REPLY: 'false' })
+  c.evaluate('door:approach->vibe_check:pass')
+  t.equal((await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'The DJ' })).statusCode, 200)
+  t.equal(c.requestsOf('evaluate')[0].stream, false)
+  t.match((await lastTrace(c)).trace.timeline, { pipeline: 'sequential', speculation: 'off' })
+})
