@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 
 /** Request headers the API reads; a browser may send each of them cross-origin. */
 export const ALLOWED_HEADERS = [
-  'content-type', 'authorization', 'x-api-key', 'idempotency-key',
+  'content-type', 'authorization', 'x-api-key', 'idempotency-key', 'x-rapport-speculative-reply',
   'x-llm-api-key', 'x-llm-model', 'x-llm-eval-model', 'x-llm-response-model', 'x-llm-summarization-model',
   'x-llm-eval-api-key', 'x-llm-response-api-key', 'x-llm-summarization-api-key'
 ]
