@@ -32,7 +32,7 @@ const listed = (header: string | string[] | number | undefined) => String(header
 
 t.test('preflight allows every header the API reads and may be cached', async (t) => {
   const app = await build(t, { CORS_ORIGINS: GAME })
-  const wanted = ['content-type', 'authorization', 'x-api-key', 'idempotency-key', 'x-llm-api-key', 'x-llm-model', 'x-llm-eval-model',
+  const wanted = ['content-type', 'authorization', 'x-api-key', 'idempotency-key', 'x-rapport-speculative-reply', 'x-llm-api-key', 'x-llm-model', 'x-llm-eval-model',
     'x-llm-response-model', 'x-llm-summarization-model', 'x-llm-eval-api-key', 'x-llm-response-api-key', 'x-llm-summarization-api-key']
   const res = await app.inject({
     method: 'OPTIONS',

@@ -33,7 +33,7 @@ export interface ChatRoutesVariant {
 }
 
 const STREAM_DESCRIPTION =
-  'Once the evaluation has succeeded the answer is `200 text/event-stream` with events `event: <name>\\ndata: <one-line JSON>\\n\\n`: ' +
+  'Once the turn is decided (the evaluation\'s decision is known; its reason may still be arriving) the answer is `200 text/event-stream` with events `event: <name>\\ndata: <one-line JSON>\\n\\n`: ' +
   '`metadata` (StreamMetadata: the ChatResponse without `message`, exactly once, before any text), ' +
   '`text_delta` (`{"text": "<chunk>"}`, as the provider produces tokens), `done` (the full ChatResponse, after the turn is committed) ' +
   'or `error` (`{"error": {"message": "…"}}` when the turn fails after the stream began; nothing is committed and the stream ends). ' +
