@@ -58,7 +58,7 @@ function evaluate (req: FakeRequest): FakeScript {
   const marker = /\[(pass|redirect|reject|kick-out)\]/.exec(text)
   if (marker) {
     const decision = marker[1].replace('-', '_')
-    const offered = [...req.system.matchAll(/transition_id: "([^"]+)" \| decision: (\w+)/g)]
+    const offered = [...req.system.matchAll(/^(t\d+) \| decision: (\w+)/gm)]
     const chosen = offered.find((m) => m[2] === decision)
     if (chosen) return { json: { transition_id: chosen[1], follow_up: false, reason: `The player asked for ${decision}.` } }
   }

@@ -72,8 +72,10 @@ for (const [mode, message] of MODES) {
     t.test('stream: the evaluation (cut twice) is a JSON 500 before any reply', async (t) => {
       const before = await history(c, 'p3')
       const replies = c.requestsOf('reply').length
-      c.failing('evaluate', { json: { transition_id: null, follow_up: false, reason: 'Nothing applies.' }, cutAfterChunks: 1, truncate: mode })
-      const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p3', message: 'Let me in' })
+      // Cut before the decision is complete (a streamed evaluation decides on its first fields), and
+      // without a speculative reply, so no reply is asked for at all.
+      c.failing('evaluate', { chunks: ['{"transition_id": ', 'null, "follow_up": false, "reason": "Nothing applies."}'], cutAfterChunks: 1, truncate: mode })
+      const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p3', message: 'Let me in' }, { 'x-rapport-speculative-reply': 'off' })
       c.failing('evaluate', null)
       t.equal(res.statusCode, 500)
       t.match(res.json(), { error: { message: /^LLM provider error: / } })

@@ -73,7 +73,7 @@ t.test('Vex is played end to end through the SDK: init, redirect, no transition,
     machine_completed: true,
     unlocked_machines: [{ machine_id: vip.machine_id, machine_key: 'vip', name: 'The Back Room', is_auto_advance: true }]
   }))
-  t.match(c.requestsOf('evaluate').at(-1)!.system, /transition_id: "/, 'the evaluator sees the transitions')
+  t.match(c.requestsOf('evaluate').at(-1)!.system, /^t1 \| decision: /m, 'the evaluator sees the transitions, under handles')
 
   const ended = await send(c, 'p1', 'One more thing.')
   t.equal(ended.statusCode, 400)
