@@ -29,7 +29,8 @@ function speculationWanted (settings: PipelineSettings, headers: LlmInput['heade
 /** A decided turn whose reply is running. */
 export interface StartedTurn {
   turn: PreparedTurn
-  reply: RunningReply
+  /** The reply's deltas (the buffered ones of a speculated reply first); throws the turn's failure. */
+  textStream: AsyncIterable<string>
   /** Waits for the reply and the evaluation's end, then commits; aborts what still runs on failure. */
   finish: () => Promise<ChatResponse>
 }
@@ -62,7 +63,11 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
     ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal)
     : (() => { const whole = steps.evaluate(basis.configs.eval, basis.evaluationInput, signal); return { decision: whole, result: whole } })()
   // A failure after the decision (the evaluation's rest) fails the turn at once: stop the reply too.
-  evaluation.result.catch(() => failed.abort())
+  let evaluationFailure: unknown = null
+  evaluation.result.catch((err: unknown) => {
+    evaluationFailure = err
+    failed.abort()
+  })
 
   let turn: PreparedTurn
   try {
@@ -90,7 +95,16 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
 
   return {
     turn,
-    reply,
+    textStream: {
+      async * [Symbol.asyncIterator] () {
+        try {
+          yield * reply.textStream
+        } catch (err) {
+          // The reply stopped because the evaluation failed: that is the turn's failure.
+          throw evaluationFailure ?? err
+        }
+      }
+    },
     async finish () {
       try {
         const [final, result] = await Promise.all([reply.final, evaluation.result])

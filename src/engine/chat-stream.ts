@@ -26,5 +26,5 @@ export async function streamTurn (deps: PipelineDeps & { queue: SessionQueue }, 
   })()
   // The route may never await `done` (client gone): its rejection must not go unhandled.
   done.catch(() => {})
-  return { metadata: deps.turns.metadataOf(ctx, started.turn), textStream: started.reply.textStream, done }
+  return { metadata: deps.turns.metadataOf(ctx, started.turn), textStream: started.textStream, done }
 }

@@ -124,3 +124,17 @@ t.test('the sequential pipeline decides from the whole evaluation', async (t) =>
   t.equal(c.requestsOf('evaluate')[0].stream, false)
   t.match((await lastTrace(c)).trace.timeline, { pipeline: 'sequential', speculation: 'off' })
 })
+
+t.test('an evaluation that fails after its decision fails the streamed turn after metadata: an error event, nothing committed', async (t) => {
+  const c = await setup(t)
+  const before = (await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).json()
+  c.failing('evaluate', { chunks: ['{"transition_id": null, "follow_up": false, ', '"reason": "Nothing ', 'applies."}'], cutAfterChunks: 1 })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Hello' })
+  c.failing('evaluate', null)
+  t.equal(res.statusCode, 200)
+  const events = parseSse(res.body)
+  t.match(events[0], { event: 'metadata', data: { decision: null } })
+  t.match(events.at(-1), { event: 'error', data: { error: { message: 'LLM provider error: could not reach the provider or the connection was interrupted' } } })
+  t.notOk(events.some((e) => e.event === 'done'))
+  t.same((await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).json(), before)
+})
