@@ -1,3 +1,0 @@
-// The chat service suite (chat-service.test.ts) again under the sequential pipeline: the whole evaluation, then the reply.
-process.env.RAPPORT_TEST_PIPELINE = 'sequential'
-await import('./chat-service.test.ts')
