@@ -58,7 +58,7 @@ const after = (text: string, label: string): string | null => {
 export function mockAnswer (options: LanguageModelV3CallOptions): string {
   const { system, user } = promptText(options)
   if (system.includes('You are the referee of a conversation game')) {
-    const transitions = [...system.matchAll(/^\d+\. transition_id: "([^"]*)" \| decision: \S+ \| condition: (.*)$/gm)].map((m) => ({ id: m[1], condition: m[2] }))
+    const transitions = [...system.matchAll(/^(t\d+) \| decision: \S+ \| condition: (.*)$/gm)].map((m) => ({ id: m[1], condition: m[2] }))
     const message = /<<<\n([\s\S]*?)\n>>>/.exec(user)?.[1] ?? ''
     return JSON.stringify(mockEvaluate(message, transitions, system.includes('Follow-up: when this holds')))
   }

@@ -30,7 +30,7 @@ export function ensureConsoleBuilt () {
 export function evaluation (req: FakeRequest) {
   const last = req.messages.at(-1)?.content ?? ''
   const line = /<<<\n([\s\S]*?)\n>>>/.exec(last)?.[1] ?? ''
-  const offered = [...req.system.matchAll(/transition_id: "([^"]+)" \| decision: (\w+) \| condition: (.*)/g)]
+  const offered = [...req.system.matchAll(/^(t\d+) \| decision: (\w+) \| condition: (.*)$/gm)]
     .map((m) => ({ id: m[1], decision: m[2], condition: m[3] }))
   return { line, offered }
 }
