@@ -24,7 +24,7 @@ t.test('starts on a SQLite file under DATA_DIR, answers, and exits 0 on SIGTERM'
   const server = startServer({ PORT: '0', DATABASE_URL: join(dir, 'db', 'rapport.db'), DATA_DIR: dir, LOG_LEVEL: 'info', NODE_ENV: 'development' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   let url = ''
-  for (let i = 0; i < 200 && !url; i++) {
+  for (let i = 0; i < 1200 && !url; i++) { // up to 60 s: a loaded 2-core machine compiles the TypeScript entry slowly
     const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())
     if (m) url = m[1]
     else await new Promise((resolve) => setTimeout(resolve, 50))
