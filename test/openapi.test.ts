@@ -92,3 +92,37 @@ t.test('the document declares headers, optional parameters, security and stream 
   t.equal(doc.info.license.identifier, pkg.license)
   t.notOk(doc.servers.some((s: { url: string }) => s.url.startsWith('/')), 'no relative server URL')
 })
+
+t.test('every request body and every 2xx JSON or event-stream response carries an example', async (t) => {
+  const app = await build(t)
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  const hasExample = (media: Record<string, any>) => media.example !== undefined || Object.keys(media.examples ?? {}).length > 0
+  const missing: string[] = []
+  let checked = 0
+  for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+    for (const [method, op] of Object.entries<Record<string, any>>(item)) {
+      if (!op?.responses) continue
+      for (const [type, media] of Object.entries<Record<string, any>>(op.requestBody?.content ?? {})) {
+        checked++
+        if (!hasExample(media)) missing.push(`${method} ${path} request ${type}`)
+      }
+      for (const [code, response] of Object.entries<Record<string, any>>(op.responses)) {
+        if (!code.startsWith('2')) continue
+        for (const [type, media] of Object.entries<Record<string, any>>(response.content ?? {})) {
+          if (type !== 'application/json' && type !== 'text/event-stream') continue
+          checked++
+          if (!hasExample(media)) missing.push(`${method} ${path} ${code} ${type}`)
+        }
+      }
+    }
+  }
+  t.ok(checked > 40, `${checked} bodies and responses checked`)
+  t.same(missing, [], 'no body or success response without an example')
+
+  const save = doc.paths['/api/v1/creator/save'].post
+  const shipped = JSON.parse(readFileSync(new URL('../examples/vex-bouncer.json', import.meta.url), 'utf8'))
+  t.same(save.requestBody.content['application/json'].example, shipped, 'the save example is the Vex persona from examples/')
+  const stream = doc.paths['/api/v1/chat/{persona_id}/message/stream'].post.responses['200'].content['text/event-stream'].examples
+  t.same(Object.values<any>(stream).map((e) => e.value.event), ['metadata', 'text_delta', 'done'], 'one example per event kind, each an event item')
+  t.match(stream.metadata.description, /event: metadata\ndata: \{.*\}\n\n(event: text_delta\ndata: .*\n\n)+event: done\n/, 'the whole stream as sent on the wire')
+})
