@@ -51,9 +51,11 @@ t.test('the document declares headers, optional parameters, security and stream 
   const refs = (o: { parameters?: Array<{ $ref?: string }> }) => (o.parameters ?? []).map((p) => p.$ref).filter(Boolean)
 
   for (const path of ['/sdk/chat/{persona_id}/message', '/chat/{persona_id}/message/stream', '/sdk/chat/{persona_id}/init-session']) {
+    // the two turn routes also read X-Rapport-Speculative-Reply
+    const speculative = path.endsWith('init-session') ? [] : ['XRapportSpeculativeReply']
     t.same(refs(op(path)).sort(), [
       'IdempotencyKey', 'XLlmApiKey', 'XLlmEvalApiKey', 'XLlmEvalModel', 'XLlmModel',
-      'XLlmResponseApiKey', 'XLlmResponseModel', 'XLlmSummarizationApiKey', 'XLlmSummarizationModel'
+      'XLlmResponseApiKey', 'XLlmResponseModel', 'XLlmSummarizationApiKey', 'XLlmSummarizationModel', ...speculative
     ].map((n) => `#/components/parameters/${n}`), `${path} declares the X-LLM-* headers and Idempotency-Key`)
   }
   t.same(refs(op('/sdk/validate-llm-key')), ['#/components/parameters/XLlmApiKey', '#/components/parameters/XLlmModel'])

@@ -45,7 +45,7 @@ export const accountsExamples: Record<string, OperationExamples> = {
     response: { id: 'a82824e5-4f66-4b8c-95e3-0ea353670106', email: 'sam.rivera@example.com', display_name: 'Sam Rivera', role: 'user', disabled: true, created_at: '2026-12-01T16:38:57.901Z' }
   },
   adminStats: {
-    response: { users: 3, personas: 1, sessions: 0, messages: 0, last_24h: { users: 3, sessions: 0, messages: 0, turns: 6, llm_tokens_in: 5236, llm_tokens_out: 332 } }
+    response: { users: 3, personas: 1, sessions: 2, messages: 8, last_24h: { users: 3, sessions: 2, messages: 8, turns: 6, llm_tokens_in: 5236, llm_tokens_out: 332, speculation_wasted_tokens_in: 0, speculation_wasted_tokens_out: 0 } }
   },
   adminGetMaintenance: {
     response: { enabled: false, source: null, message: null, retry_after: 60, updated_at: null }
