@@ -7,6 +7,7 @@ import type { RapportApp } from '../../src/app.ts'
 import { bearer, build, createKey, register, type Account } from '../helpers/build.ts'
 import { chatSetup } from '../helpers/chat.ts'
 import { parseSse } from '../helpers/sse.ts'
+import { pressureReason } from '../../src/plugins/pressure.ts'
 
 function tempDb (t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-availability-'))
@@ -113,4 +114,12 @@ t.test('over a memory threshold requests are shed with 503; health, docs and adm
   t.match(ready.json(), { error: { message: /^Under pressure: heap in use \d+ MB is over 0 MB$/ } })
   await alwaysUp(t, app, root)
   t.equal((await calm.inject({ method: 'GET', url: '/api/v1/sdk/personas', headers: { 'x-api-key': key } })).statusCode, 200, 'without thresholds nothing is shed')
+})
+
+t.test('an event-loop reading without a sample (Infinity, as at start) neither sheds nor fails readiness; a real one does', async (t) => {
+  const opts = { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: 0, maxRssBytes: 0, retryAfterS: 5 }
+  t.equal(pressureReason({ eventLoopDelay: Infinity, heapUsed: 1, rssBytes: 1 }, opts), null)
+  t.equal(pressureReason({ eventLoopDelay: 999, heapUsed: 1, rssBytes: 1 }, opts), null)
+  t.equal(pressureReason({ eventLoopDelay: 1500, heapUsed: 1, rssBytes: 1 }, opts), 'event-loop delay 1500 ms is over 1000 ms')
+  t.equal(pressureReason({ eventLoopDelay: 1500, heapUsed: 1, rssBytes: 1 }, { ...opts, maxEventLoopDelayMs: 0 }), null, '0 turns the check off')
 })
