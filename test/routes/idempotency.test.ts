@@ -108,6 +108,8 @@ t.test('a failed request frees its key: the retry with the same key runs and is 
   c.reply({ chunks: ['Cut ', 'here'], cutAfterChunks: 1, truncate: 'clean' })
   const cut = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Again.' }, idem('f-2'))
   t.equal(parseSse(cut.body).at(-1)?.event, 'error')
+  // the retry is the same turn: the same evaluation, then a reply that completes
+  c.evaluate('door:approach->guest_list:pass')
   c.reply('Fine.')
   const afterCut = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Again.' }, idem('f-2'))
   t.equal(parseSse(afterCut.body).at(-1)?.data.message, 'Fine.', 'a stream that failed freed its key too')
