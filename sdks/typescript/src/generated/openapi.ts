@@ -567,7 +567,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message and stream the reply
-         * @description Once the evaluation has succeeded the answer is `200 text/event-stream` with events `event: <name>\ndata: <one-line JSON>\n\n`: `metadata` (StreamMetadata: the ChatResponse without `message`, exactly once, before any text), `text_delta` (`{"text": "<chunk>"}`, as the provider produces tokens), `done` (the full ChatResponse, after the turn is committed) or `error` (`{"error": {"message": "…"}}` when the turn fails after the stream began; nothing is committed and the stream ends). A comment line `: ping` is sent every 15 seconds while the stream is idle. Every failure before the stream began is a normal JSON error with its status. A client that disconnects aborts the provider call and nothing is committed. Any signed-in user or guest on published personas; the owner also on unpublished ones (editor preview), others 403. Sessions belong to the signed-in user. LLM key and models come from the X-LLM-* headers, else the server's default key. Rate category Chat (per IP).
+         * @description Once the turn is decided (the evaluation's decision is known; its reason may still be arriving) the answer is `200 text/event-stream` with events `event: <name>\ndata: <one-line JSON>\n\n`: `metadata` (StreamMetadata: the ChatResponse without `message`, exactly once, before any text), `text_delta` (`{"text": "<chunk>"}`, as the provider produces tokens), `done` (the full ChatResponse, after the turn is committed) or `error` (`{"error": {"message": "…"}}` when the turn fails after the stream began; nothing is committed and the stream ends). A comment line `: ping` is sent every 15 seconds while the stream is idle. Every failure before the stream began is a normal JSON error with its status. A client that disconnects aborts the provider call and nothing is committed. Any signed-in user or guest on published personas; the owner also on unpublished ones (editor preview), others 403. Sessions belong to the signed-in user. LLM key and models come from the X-LLM-* headers, else the server's default key. Rate category Chat (per IP).
          */
         post: operations["streamMessage"];
         delete?: never;
@@ -727,7 +727,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message and stream the reply
-         * @description Once the evaluation has succeeded the answer is `200 text/event-stream` with events `event: <name>\ndata: <one-line JSON>\n\n`: `metadata` (StreamMetadata: the ChatResponse without `message`, exactly once, before any text), `text_delta` (`{"text": "<chunk>"}`, as the provider produces tokens), `done` (the full ChatResponse, after the turn is committed) or `error` (`{"error": {"message": "…"}}` when the turn fails after the stream began; nothing is committed and the stream ends). A comment line `: ping` is sent every 15 seconds while the stream is idle. Every failure before the stream began is a normal JSON error with its status. A client that disconnects aborts the provider call and nothing is committed. Only published personas of the API key's owner (another owner's persona or an unpublished one: 403). LLM key and models come from the X-LLM-* headers. Rate category SDK Chat (per key).
+         * @description Once the turn is decided (the evaluation's decision is known; its reason may still be arriving) the answer is `200 text/event-stream` with events `event: <name>\ndata: <one-line JSON>\n\n`: `metadata` (StreamMetadata: the ChatResponse without `message`, exactly once, before any text), `text_delta` (`{"text": "<chunk>"}`, as the provider produces tokens), `done` (the full ChatResponse, after the turn is committed) or `error` (`{"error": {"message": "…"}}` when the turn fails after the stream began; nothing is committed and the stream ends). A comment line `: ping` is sent every 15 seconds while the stream is idle. Every failure before the stream began is a normal JSON error with its status. A client that disconnects aborts the provider call and nothing is committed. Only published personas of the API key's owner (another owner's persona or an unpublished one: 403). LLM key and models come from the X-LLM-* headers. Rate category SDK Chat (per key).
          */
         post: operations["sdkStreamMessage"];
         delete?: never;
@@ -938,6 +938,10 @@ export interface components {
                 llm_tokens_in: number;
                 /** @description LLM completion tokens in the last 24 h */
                 llm_tokens_out: number;
+                /** @description Part of llm_tokens_in spent on speculative replies that were discarded (estimated) */
+                speculation_wasted_tokens_in: number;
+                /** @description Part of llm_tokens_out spent on speculative replies that were discarded */
+                speculation_wasted_tokens_out: number;
             };
         };
         /** @description An API key as listed (the key itself is never shown again) */
@@ -1592,6 +1596,34 @@ export interface components {
                     latency_ms: number;
                 };
             };
+            /** @description When each part of the turn happened (absent on greetings and older turns) */
+            timeline?: {
+                /**
+                 * @description sequential: the whole evaluation, then the reply; streamed: decided from the streamed evaluation
+                 * @enum {string}
+                 */
+                pipeline: "sequential" | "streamed";
+                /** @description When the evaluation started, in ms since the call arrived */
+                evaluation_start_ms: number;
+                /** @description When the decision was known, in ms since the call arrived */
+                decision_ms: number;
+                /** @description When the reply's first token could go to the player, in ms since the call arrived; null when the reply was not streamed */
+                reply_first_token_ms: number | null;
+                /** @description When the turn was committed, in ms since the call arrived */
+                end_ms: number;
+                /**
+                 * @description Whether a reply was started speculatively during the evaluation, and whether it became the turn's reply or was aborted
+                 * @enum {string}
+                 */
+                speculation: "off" | "used" | "discarded";
+            };
+            /** @description Tokens spent on a speculative reply the turn did not use */
+            wasted_tokens?: {
+                /** @description Prompt tokens of a discarded speculative reply (estimated) */
+                tokens_in: number;
+                /** @description Completion tokens of a discarded speculative reply (streamed before the abort) */
+                tokens_out: number;
+            };
         };
         /** @description One message of a session */
         HistoryMessage: {
@@ -1911,6 +1943,11 @@ export interface components {
          * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
          */
         IdempotencyKey: string;
+        /**
+         * @description on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.
+         * @example on
+         */
+        XRapportSpeculativeReply: string;
     };
     requestBodies: never;
     headers: {
@@ -1954,6 +1991,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok */
                         status: string;
@@ -1978,6 +2020,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ok */
                         status: string;
@@ -1997,6 +2044,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "sam.rivera@example.com",
+                 *       "password": "correct horse battery staple",
+                 *       "display_name": "Sam Rivera"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterBody"];
             };
         };
@@ -2010,6 +2064,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhODI4MjRlNS00ZjY2LTRiOGMtOTVlMy0wZWEzNTM2NzAxMDYiLCJyb2xlIjoidXNlciJ9.example-signature-not-a-real-token",
+                     *       "user": {
+                     *         "id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "email": "sam.rivera@example.com",
+                     *         "display_name": "Sam Rivera",
+                     *         "role": "user"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
@@ -2030,6 +2095,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "sam.rivera@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginBody"];
             };
         };
@@ -2043,6 +2114,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhODI4MjRlNS00ZjY2LTRiOGMtOTVlMy0wZWEzNTM2NzAxMDYiLCJyb2xlIjoidXNlciJ9.example-signature-not-a-real-token",
+                     *       "user": {
+                     *         "id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "email": "sam.rivera@example.com",
+                     *         "display_name": "Sam Rivera",
+                     *         "role": "user"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
@@ -2073,6 +2155,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjNTgzZjM0Ny1iN2QzLTRmN2EtYmZiYy1hOWY5ZjU4YjJkMzkiLCJyb2xlIjoiZ3Vlc3QifQ.example-signature-not-a-real-token",
+                     *       "user": {
+                     *         "id": "c583f347-b7d3-4f7a-bfbc-a9f9f58b2d39",
+                     *         "email": null,
+                     *         "display_name": "Guest",
+                     *         "role": "guest"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
@@ -2102,6 +2195,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "email": "sam.rivera@example.com",
+                     *       "display_name": "Sam Rivera",
+                     *       "role": "user"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Me"];
                 };
             };
@@ -2129,6 +2230,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "ef6e652f-c6dd-45b2-a35a-5e11b567e798",
+                     *         "name": "Velvet Static (Steam build)",
+                     *         "key_prefix": "pk_live_",
+                     *         "last_four": "cdef",
+                     *         "created_at": "2026-12-01T16:38:58.256Z",
+                     *         "last_used_at": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ApiKey"][];
                 };
             };
@@ -2148,6 +2261,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Velvet Static (Steam build)"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateApiKeyBody"];
             };
         };
@@ -2161,6 +2279,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "ef6e652f-c6dd-45b2-a35a-5e11b567e798",
+                     *       "name": "Velvet Static (Steam build)",
+                     *       "key_prefix": "pk_live_",
+                     *       "last_four": "cdef",
+                     *       "created_at": "2026-12-01T16:38:58.256Z",
+                     *       "key": "pk_live_0123456789abcdef0123456789abcdef"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
@@ -2228,6 +2356,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "email": "sam.rivera@example.com",
+                     *         "display_name": "Sam Rivera",
+                     *         "role": "user",
+                     *         "disabled": false,
+                     *         "created_at": "2026-12-01T16:38:57.901Z"
+                     *       },
+                     *       {
+                     *         "id": "c583f347-b7d3-4f7a-bfbc-a9f9f58b2d39",
+                     *         "email": null,
+                     *         "display_name": "Guest",
+                     *         "role": "guest",
+                     *         "disabled": false,
+                     *         "created_at": "2026-12-01T16:38:58.179Z"
+                     *       },
+                     *       {
+                     *         "id": "6513006b-7ba1-4c3a-abc4-883507af074c",
+                     *         "email": "admin@example.com",
+                     *         "display_name": "Margo",
+                     *         "role": "admin",
+                     *         "disabled": false,
+                     *         "created_at": "2026-12-01T16:39:01.411Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["User"][];
                 };
             };
@@ -2250,6 +2406,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "disabled": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserPatch"];
             };
         };
@@ -2263,6 +2424,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "email": "sam.rivera@example.com",
+                     *       "display_name": "Sam Rivera",
+                     *       "role": "user",
+                     *       "disabled": true,
+                     *       "created_at": "2026-12-01T16:38:57.901Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -2294,6 +2465,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "users": 3,
+                     *       "personas": 1,
+                     *       "sessions": 2,
+                     *       "messages": 8,
+                     *       "last_24h": {
+                     *         "users": 3,
+                     *         "sessions": 2,
+                     *         "messages": 8,
+                     *         "turns": 6,
+                     *         "llm_tokens_in": 5236,
+                     *         "llm_tokens_out": 332,
+                     *         "speculation_wasted_tokens_in": 0,
+                     *         "speculation_wasted_tokens_out": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Stats"];
                 };
             };
@@ -2321,6 +2510,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false,
+                     *       "source": null,
+                     *       "message": null,
+                     *       "retry_after": 60,
+                     *       "updated_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Maintenance"];
                 };
             };
@@ -2339,6 +2537,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled": false,
+                 *       "message": "Back in 10 minutes: upgrading the database."
+                 *     }
+                 */
                 "application/json": components["schemas"]["MaintenanceBody"];
             };
         };
@@ -2352,6 +2556,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false,
+                     *       "source": null,
+                     *       "message": "Back in 10 minutes: upgrading the database.",
+                     *       "retry_after": 60,
+                     *       "updated_at": "2026-12-01T16:39:01.559Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Maintenance"];
                 };
             };
@@ -2391,6 +2604,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *         "is_published": true,
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Persona"][];
                 };
             };
@@ -2422,6 +2650,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "name": "Vex",
+                     *       "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *       "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *       "is_published": true,
+                     *       "created_at": "2026-12-01T16:38:58.304Z",
+                     *       "updated_at": "2026-12-01T16:38:58.304Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Persona"];
                 };
             };
@@ -2486,6 +2727,322 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "persona": {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *         "is_published": false,
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       },
+                     *       "variables": [
+                     *         {
+                     *           "key": "club_name",
+                     *           "description": "Name of the club Vex guards",
+                     *           "default_value": "The Velvet Static"
+                     *         },
+                     *         {
+                     *           "key": "dress_code",
+                     *           "description": "Tonight's dress code, mentioned when players ask",
+                     *           "default_value": "all black, no logos"
+                     *         }
+                     *       ],
+                     *       "machines": [
+                     *         {
+                     *           "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *           "machine_key": "door",
+                     *           "name": "The Door",
+                     *           "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *           "creator_objective": "The player wants to get past Vex and into the club tonight.",
+                     *           "creator_win_condition": "The player convinces Vex with a believable story, good manners and the right attitude.",
+                     *           "creator_lose_condition": "The player lies badly, is rude, or threatens Vex.",
+                     *           "chat_system_prompt": "You are working the door on a busy night. Keep replies to two or three sentences. Stay skeptical: players have to earn their way in. The queue behind them is getting impatient.",
+                     *           "system_evaluation_prompt": "Judge the player's latest message as Vex would: a calm, experienced bouncer. Politeness and a specific, believable story count; flattery, bribes and vague claims do not.",
+                     *           "system_summarization_prompt": "Summarize what the player has claimed so far (names, reasons, promises) and how Vex has reacted, in at most five sentences.",
+                     *           "scoring_mode": "scoring",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": true,
+                     *           "display_order": 0,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "approach",
+                     *               "label": "At the rope",
+                     *               "prompt_instruction": "Vex blocks the velvet rope and sizes the player up. Ask who they are and why they think they're getting in tonight.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "guest_list",
+                     *               "label": "Checking the list",
+                     *               "prompt_instruction": "The player claims to be on the guest list or to know someone. Run a finger down the clipboard and ask for the exact name and who invited them.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player gives a first name only, without saying who invited them",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "vibe_check",
+                     *               "label": "Vibe check",
+                     *               "prompt_instruction": "Vex tests whether the player fits tonight's crowd: ask what they're celebrating and what they think of the DJ playing tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "inside",
+                     *               "label": "Let in",
+                     *               "prompt_instruction": "Vex unclips the rope, stamps the player's wrist and tells them to behave.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             },
+                     *             {
+                     *               "state_key": "turned_away",
+                     *               "label": "Turned away",
+                     *               "prompt_instruction": "Vex shakes their head and points to the end of the street. Not tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 4
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000000",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "kick_out",
+                     *               "condition": "The player threatens Vex, tries to push past the rope, or is clearly too drunk to stand straight",
+                     *               "score_delta": -5,
+                     *               "priority": 0
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000001",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player says they are on the guest list or names someone who invited them",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000002",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is polite and confident and explains what brings them here tonight",
+                     *               "score_delta": 2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000003",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player is vague, rambles, or tries to bribe Vex",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000004",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player gives a specific, believable name and details about who invited them",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000005",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player's story falls apart or contradicts what they said earlier",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000006",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player dodges the question about the name on the list",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000007",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "inside",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player shows genuine respect for the club and the music, with good humour",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000008",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player is rude, boasts about money, or disrespects the other guests",
+                     *               "score_delta": -3,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000009",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player's answer is bland or noncommittal",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             }
+                     *           ],
+                     *           "output_variables": []
+                     *         },
+                     *         {
+                     *           "machine_id": "8008a740-f427-4a4a-b5e0-9051dffa0b05",
+                     *           "machine_key": "vip",
+                     *           "name": "The Back Room",
+                     *           "description": "Inside, Vex has a proposition for someone discreet.",
+                     *           "creator_objective": "The player earns Vex's trust and is given a job for the club's owner.",
+                     *           "creator_win_condition": "The player accepts the job and shows they can keep a secret.",
+                     *           "creator_lose_condition": "The player mocks the offer, talks too much, or refuses.",
+                     *           "chat_system_prompt": "Vex is off the door now, leaning on the VIP bar with a drink. More relaxed, still guarded. Keep replies short and let the player do the talking.",
+                     *           "system_evaluation_prompt": "Judge whether the player is being discreet and trustworthy. Curiosity is fine; gossip and loose talk are not.",
+                     *           "system_summarization_prompt": "Summarize what the player has agreed to and what they have revealed about themselves, in at most five sentences.",
+                     *           "scoring_mode": "pass_fail",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": false,
+                     *           "display_order": 1,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "bar",
+                     *               "label": "At the VIP bar",
+                     *               "prompt_instruction": "Vex buys the player a drink and hints that the owner needs someone discreet for a small job. Ask what they'd do for a favour.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "the_ask",
+                     *               "label": "The job",
+                     *               "prompt_instruction": "Vex explains the job: carry a sealed envelope to the DJ booth without anyone noticing. Ask if the player is in.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player's answer is neither a clear yes nor a clear no",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "trusted",
+                     *               "label": "Inner circle",
+                     *               "prompt_instruction": "Vex slides a black keycard across the bar: the player is part of the inner circle now.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "ACCEPT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "burned",
+                     *               "label": "Burned",
+                     *               "prompt_instruction": "Vex's face goes cold. Security walks the player back to the main floor.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "REJECT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000064",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "the_ask",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is interested in the favour and shows they can keep their mouth shut",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000065",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player mocks the offer or says they would tell their friends about it",
+                     *               "score_delta": -1,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000066",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "bar",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player only makes small talk about drinks or the music",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000067",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "trusted",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player agrees to the job and asks only sensible, discreet questions",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000068",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player refuses, or wants to open the envelope or involve anyone else",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             }
+                     *           ],
+                     *           "output_variables": [
+                     *             {
+                     *               "key": "favourite_drink",
+                     *               "extraction_prompt": "The drink the player ordered or mentioned at the VIP bar, or \"unknown\"."
+                     *             },
+                     *             {
+                     *               "key": "player_alias",
+                     *               "extraction_prompt": "The name or alias the player asked Vex to use for them, or their player name if they gave none."
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "machine_links": [
+                     *         {
+                     *           "from_machine_key": "door",
+                     *           "to_machine_key": "vip",
+                     *           "condition_type": "outcome",
+                     *           "condition_value": "ACCEPT",
+                     *           "is_auto_advance": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PersonaFull"];
                 };
             };
@@ -2519,6 +3076,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "errors": [],
+                     *       "warnings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValidationResult"];
                 };
             };
@@ -2552,6 +3115,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "name": "Vex",
+                     *       "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *       "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *       "is_published": true,
+                     *       "created_at": "2026-12-01T16:38:58.304Z",
+                     *       "updated_at": "2026-12-01T16:38:58.304Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Persona"];
                 };
             };
@@ -2587,6 +3163,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "name": "Vex",
+                     *       "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *       "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *       "is_published": false,
+                     *       "created_at": "2026-12-01T16:38:58.304Z",
+                     *       "updated_at": "2026-12-01T16:38:58.304Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Persona"];
                 };
             };
@@ -2619,6 +3208,300 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "persona": {
+                 *         "name": "Vex",
+                 *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                 *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                 *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs."
+                 *       },
+                 *       "variables": [
+                 *         {
+                 *           "key": "club_name",
+                 *           "description": "Name of the club Vex guards",
+                 *           "default_value": "The Velvet Static"
+                 *         },
+                 *         {
+                 *           "key": "dress_code",
+                 *           "description": "Tonight's dress code, mentioned when players ask",
+                 *           "default_value": "all black, no logos"
+                 *         }
+                 *       ],
+                 *       "machines": [
+                 *         {
+                 *           "machine_key": "door",
+                 *           "name": "The Door",
+                 *           "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                 *           "creator_objective": "The player wants to get past Vex and into the club tonight.",
+                 *           "creator_win_condition": "The player convinces Vex with a believable story, good manners and the right attitude.",
+                 *           "creator_lose_condition": "The player lies badly, is rude, or threatens Vex.",
+                 *           "chat_system_prompt": "You are working the door on a busy night. Keep replies to two or three sentences. Stay skeptical: players have to earn their way in. The queue behind them is getting impatient.",
+                 *           "system_evaluation_prompt": "Judge the player's latest message as Vex would: a calm, experienced bouncer. Politeness and a specific, believable story count; flattery, bribes and vague claims do not.",
+                 *           "system_summarization_prompt": "Summarize what the player has claimed so far (names, reasons, promises) and how Vex has reacted, in at most five sentences.",
+                 *           "scoring_mode": "scoring",
+                 *           "pass_threshold": 3,
+                 *           "fail_threshold": -3,
+                 *           "is_entry": true,
+                 *           "display_order": 0,
+                 *           "states": [
+                 *             {
+                 *               "state_key": "approach",
+                 *               "label": "At the rope",
+                 *               "prompt_instruction": "Vex blocks the velvet rope and sizes the player up. Ask who they are and why they think they're getting in tonight.",
+                 *               "is_initial_state": true,
+                 *               "is_terminal_state": false,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": null,
+                 *               "display_order": 0
+                 *             },
+                 *             {
+                 *               "state_key": "guest_list",
+                 *               "label": "Checking the list",
+                 *               "prompt_instruction": "The player claims to be on the guest list or to know someone. Run a finger down the clipboard and ask for the exact name and who invited them.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": false,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": "The player gives a first name only, without saying who invited them",
+                 *               "display_order": 1
+                 *             },
+                 *             {
+                 *               "state_key": "vibe_check",
+                 *               "label": "Vibe check",
+                 *               "prompt_instruction": "Vex tests whether the player fits tonight's crowd: ask what they're celebrating and what they think of the DJ playing tonight.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": false,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": null,
+                 *               "display_order": 2
+                 *             },
+                 *             {
+                 *               "state_key": "inside",
+                 *               "label": "Let in",
+                 *               "prompt_instruction": "Vex unclips the rope, stamps the player's wrist and tells them to behave.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": true,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": null,
+                 *               "display_order": 3
+                 *             },
+                 *             {
+                 *               "state_key": "turned_away",
+                 *               "label": "Turned away",
+                 *               "prompt_instruction": "Vex shakes their head and points to the end of the street. Not tonight.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": true,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": null,
+                 *               "display_order": 4
+                 *             }
+                 *           ],
+                 *           "transitions": [
+                 *             {
+                 *               "from_state_key": "approach",
+                 *               "to_state_key": "turned_away",
+                 *               "decision_type": "kick_out",
+                 *               "condition": "The player threatens Vex, tries to push past the rope, or is clearly too drunk to stand straight",
+                 *               "score_delta": -5,
+                 *               "priority": 0
+                 *             },
+                 *             {
+                 *               "from_state_key": "approach",
+                 *               "to_state_key": "guest_list",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player says they are on the guest list or names someone who invited them",
+                 *               "score_delta": 1,
+                 *               "priority": 1
+                 *             },
+                 *             {
+                 *               "from_state_key": "approach",
+                 *               "to_state_key": "vibe_check",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player is polite and confident and explains what brings them here tonight",
+                 *               "score_delta": 2,
+                 *               "priority": 2
+                 *             },
+                 *             {
+                 *               "from_state_key": "approach",
+                 *               "to_state_key": "approach",
+                 *               "decision_type": "redirect",
+                 *               "condition": "The player is vague, rambles, or tries to bribe Vex",
+                 *               "score_delta": -1,
+                 *               "priority": 3
+                 *             },
+                 *             {
+                 *               "from_state_key": "guest_list",
+                 *               "to_state_key": "vibe_check",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player gives a specific, believable name and details about who invited them",
+                 *               "score_delta": 2,
+                 *               "priority": 1
+                 *             },
+                 *             {
+                 *               "from_state_key": "guest_list",
+                 *               "to_state_key": "approach",
+                 *               "decision_type": "reject",
+                 *               "condition": "The player's story falls apart or contradicts what they said earlier",
+                 *               "score_delta": -2,
+                 *               "priority": 2
+                 *             },
+                 *             {
+                 *               "from_state_key": "guest_list",
+                 *               "to_state_key": "guest_list",
+                 *               "decision_type": "redirect",
+                 *               "condition": "The player dodges the question about the name on the list",
+                 *               "score_delta": -1,
+                 *               "priority": 3
+                 *             },
+                 *             {
+                 *               "from_state_key": "vibe_check",
+                 *               "to_state_key": "inside",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player shows genuine respect for the club and the music, with good humour",
+                 *               "score_delta": 2,
+                 *               "priority": 1
+                 *             },
+                 *             {
+                 *               "from_state_key": "vibe_check",
+                 *               "to_state_key": "turned_away",
+                 *               "decision_type": "reject",
+                 *               "condition": "The player is rude, boasts about money, or disrespects the other guests",
+                 *               "score_delta": -3,
+                 *               "priority": 2
+                 *             },
+                 *             {
+                 *               "from_state_key": "vibe_check",
+                 *               "to_state_key": "vibe_check",
+                 *               "decision_type": "redirect",
+                 *               "condition": "The player's answer is bland or noncommittal",
+                 *               "score_delta": 0,
+                 *               "priority": 3
+                 *             }
+                 *           ],
+                 *           "output_variables": []
+                 *         },
+                 *         {
+                 *           "machine_key": "vip",
+                 *           "name": "The Back Room",
+                 *           "description": "Inside, Vex has a proposition for someone discreet.",
+                 *           "creator_objective": "The player earns Vex's trust and is given a job for the club's owner.",
+                 *           "creator_win_condition": "The player accepts the job and shows they can keep a secret.",
+                 *           "creator_lose_condition": "The player mocks the offer, talks too much, or refuses.",
+                 *           "chat_system_prompt": "Vex is off the door now, leaning on the VIP bar with a drink. More relaxed, still guarded. Keep replies short and let the player do the talking.",
+                 *           "system_evaluation_prompt": "Judge whether the player is being discreet and trustworthy. Curiosity is fine; gossip and loose talk are not.",
+                 *           "system_summarization_prompt": "Summarize what the player has agreed to and what they have revealed about themselves, in at most five sentences.",
+                 *           "scoring_mode": "pass_fail",
+                 *           "pass_threshold": 3,
+                 *           "fail_threshold": -3,
+                 *           "is_entry": false,
+                 *           "display_order": 1,
+                 *           "states": [
+                 *             {
+                 *               "state_key": "bar",
+                 *               "label": "At the VIP bar",
+                 *               "prompt_instruction": "Vex buys the player a drink and hints that the owner needs someone discreet for a small job. Ask what they'd do for a favour.",
+                 *               "is_initial_state": true,
+                 *               "is_terminal_state": false,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": null,
+                 *               "display_order": 0
+                 *             },
+                 *             {
+                 *               "state_key": "the_ask",
+                 *               "label": "The job",
+                 *               "prompt_instruction": "Vex explains the job: carry a sealed envelope to the DJ booth without anyone noticing. Ask if the player is in.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": false,
+                 *               "terminal_outcome": null,
+                 *               "follow_up_condition": "The player's answer is neither a clear yes nor a clear no",
+                 *               "display_order": 1
+                 *             },
+                 *             {
+                 *               "state_key": "trusted",
+                 *               "label": "Inner circle",
+                 *               "prompt_instruction": "Vex slides a black keycard across the bar: the player is part of the inner circle now.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": true,
+                 *               "terminal_outcome": "ACCEPT",
+                 *               "follow_up_condition": null,
+                 *               "display_order": 2
+                 *             },
+                 *             {
+                 *               "state_key": "burned",
+                 *               "label": "Burned",
+                 *               "prompt_instruction": "Vex's face goes cold. Security walks the player back to the main floor.",
+                 *               "is_initial_state": false,
+                 *               "is_terminal_state": true,
+                 *               "terminal_outcome": "REJECT",
+                 *               "follow_up_condition": null,
+                 *               "display_order": 3
+                 *             }
+                 *           ],
+                 *           "transitions": [
+                 *             {
+                 *               "from_state_key": "bar",
+                 *               "to_state_key": "the_ask",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player is interested in the favour and shows they can keep their mouth shut",
+                 *               "score_delta": 1,
+                 *               "priority": 1
+                 *             },
+                 *             {
+                 *               "from_state_key": "bar",
+                 *               "to_state_key": "burned",
+                 *               "decision_type": "reject",
+                 *               "condition": "The player mocks the offer or says they would tell their friends about it",
+                 *               "score_delta": -1,
+                 *               "priority": 2
+                 *             },
+                 *             {
+                 *               "from_state_key": "bar",
+                 *               "to_state_key": "bar",
+                 *               "decision_type": "redirect",
+                 *               "condition": "The player only makes small talk about drinks or the music",
+                 *               "score_delta": 0,
+                 *               "priority": 3
+                 *             },
+                 *             {
+                 *               "from_state_key": "the_ask",
+                 *               "to_state_key": "trusted",
+                 *               "decision_type": "pass",
+                 *               "condition": "The player agrees to the job and asks only sensible, discreet questions",
+                 *               "score_delta": 2,
+                 *               "priority": 1
+                 *             },
+                 *             {
+                 *               "from_state_key": "the_ask",
+                 *               "to_state_key": "burned",
+                 *               "decision_type": "reject",
+                 *               "condition": "The player refuses, or wants to open the envelope or involve anyone else",
+                 *               "score_delta": -2,
+                 *               "priority": 2
+                 *             }
+                 *           ],
+                 *           "output_variables": [
+                 *             {
+                 *               "key": "favourite_drink",
+                 *               "extraction_prompt": "The drink the player ordered or mentioned at the VIP bar, or \"unknown\"."
+                 *             },
+                 *             {
+                 *               "key": "player_alias",
+                 *               "extraction_prompt": "The name or alias the player asked Vex to use for them, or their player name if they gave none."
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "machine_links": [
+                 *         {
+                 *           "from_machine_key": "door",
+                 *           "to_machine_key": "vip",
+                 *           "condition_type": "outcome",
+                 *           "condition_value": "ACCEPT",
+                 *           "is_auto_advance": true
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SaveBody"];
             };
         };
@@ -2632,6 +3515,323 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "persona": {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *         "is_published": false,
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       },
+                     *       "variables": [
+                     *         {
+                     *           "key": "club_name",
+                     *           "description": "Name of the club Vex guards",
+                     *           "default_value": "The Velvet Static"
+                     *         },
+                     *         {
+                     *           "key": "dress_code",
+                     *           "description": "Tonight's dress code, mentioned when players ask",
+                     *           "default_value": "all black, no logos"
+                     *         }
+                     *       ],
+                     *       "machines": [
+                     *         {
+                     *           "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *           "machine_key": "door",
+                     *           "name": "The Door",
+                     *           "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *           "creator_objective": "The player wants to get past Vex and into the club tonight.",
+                     *           "creator_win_condition": "The player convinces Vex with a believable story, good manners and the right attitude.",
+                     *           "creator_lose_condition": "The player lies badly, is rude, or threatens Vex.",
+                     *           "chat_system_prompt": "You are working the door on a busy night. Keep replies to two or three sentences. Stay skeptical: players have to earn their way in. The queue behind them is getting impatient.",
+                     *           "system_evaluation_prompt": "Judge the player's latest message as Vex would: a calm, experienced bouncer. Politeness and a specific, believable story count; flattery, bribes and vague claims do not.",
+                     *           "system_summarization_prompt": "Summarize what the player has claimed so far (names, reasons, promises) and how Vex has reacted, in at most five sentences.",
+                     *           "scoring_mode": "scoring",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": true,
+                     *           "display_order": 0,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "approach",
+                     *               "label": "At the rope",
+                     *               "prompt_instruction": "Vex blocks the velvet rope and sizes the player up. Ask who they are and why they think they're getting in tonight.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "guest_list",
+                     *               "label": "Checking the list",
+                     *               "prompt_instruction": "The player claims to be on the guest list or to know someone. Run a finger down the clipboard and ask for the exact name and who invited them.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player gives a first name only, without saying who invited them",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "vibe_check",
+                     *               "label": "Vibe check",
+                     *               "prompt_instruction": "Vex tests whether the player fits tonight's crowd: ask what they're celebrating and what they think of the DJ playing tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "inside",
+                     *               "label": "Let in",
+                     *               "prompt_instruction": "Vex unclips the rope, stamps the player's wrist and tells them to behave.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             },
+                     *             {
+                     *               "state_key": "turned_away",
+                     *               "label": "Turned away",
+                     *               "prompt_instruction": "Vex shakes their head and points to the end of the street. Not tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 4
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000000",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "kick_out",
+                     *               "condition": "The player threatens Vex, tries to push past the rope, or is clearly too drunk to stand straight",
+                     *               "score_delta": -5,
+                     *               "priority": 0
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000001",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player says they are on the guest list or names someone who invited them",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000002",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is polite and confident and explains what brings them here tonight",
+                     *               "score_delta": 2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000003",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player is vague, rambles, or tries to bribe Vex",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000004",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player gives a specific, believable name and details about who invited them",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000005",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player's story falls apart or contradicts what they said earlier",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000006",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player dodges the question about the name on the list",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000007",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "inside",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player shows genuine respect for the club and the music, with good humour",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000008",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player is rude, boasts about money, or disrespects the other guests",
+                     *               "score_delta": -3,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000009",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player's answer is bland or noncommittal",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             }
+                     *           ],
+                     *           "output_variables": []
+                     *         },
+                     *         {
+                     *           "machine_id": "8008a740-f427-4a4a-b5e0-9051dffa0b05",
+                     *           "machine_key": "vip",
+                     *           "name": "The Back Room",
+                     *           "description": "Inside, Vex has a proposition for someone discreet.",
+                     *           "creator_objective": "The player earns Vex's trust and is given a job for the club's owner.",
+                     *           "creator_win_condition": "The player accepts the job and shows they can keep a secret.",
+                     *           "creator_lose_condition": "The player mocks the offer, talks too much, or refuses.",
+                     *           "chat_system_prompt": "Vex is off the door now, leaning on the VIP bar with a drink. More relaxed, still guarded. Keep replies short and let the player do the talking.",
+                     *           "system_evaluation_prompt": "Judge whether the player is being discreet and trustworthy. Curiosity is fine; gossip and loose talk are not.",
+                     *           "system_summarization_prompt": "Summarize what the player has agreed to and what they have revealed about themselves, in at most five sentences.",
+                     *           "scoring_mode": "pass_fail",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": false,
+                     *           "display_order": 1,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "bar",
+                     *               "label": "At the VIP bar",
+                     *               "prompt_instruction": "Vex buys the player a drink and hints that the owner needs someone discreet for a small job. Ask what they'd do for a favour.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "the_ask",
+                     *               "label": "The job",
+                     *               "prompt_instruction": "Vex explains the job: carry a sealed envelope to the DJ booth without anyone noticing. Ask if the player is in.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player's answer is neither a clear yes nor a clear no",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "trusted",
+                     *               "label": "Inner circle",
+                     *               "prompt_instruction": "Vex slides a black keycard across the bar: the player is part of the inner circle now.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "ACCEPT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "burned",
+                     *               "label": "Burned",
+                     *               "prompt_instruction": "Vex's face goes cold. Security walks the player back to the main floor.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "REJECT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000064",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "the_ask",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is interested in the favour and shows they can keep their mouth shut",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000065",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player mocks the offer or says they would tell their friends about it",
+                     *               "score_delta": -1,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000066",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "bar",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player only makes small talk about drinks or the music",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000067",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "trusted",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player agrees to the job and asks only sensible, discreet questions",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000068",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player refuses, or wants to open the envelope or involve anyone else",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             }
+                     *           ],
+                     *           "output_variables": [
+                     *             {
+                     *               "key": "favourite_drink",
+                     *               "extraction_prompt": "The drink the player ordered or mentioned at the VIP bar, or \"unknown\"."
+                     *             },
+                     *             {
+                     *               "key": "player_alias",
+                     *               "extraction_prompt": "The name or alias the player asked Vex to use for them, or their player name if they gave none."
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "machine_links": [
+                     *         {
+                     *           "from_machine_key": "door",
+                     *           "to_machine_key": "vip",
+                     *           "condition_type": "outcome",
+                     *           "condition_value": "ACCEPT",
+                     *           "is_auto_advance": true
+                     *         }
+                     *       ],
+                     *       "warnings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["SavedPersona"];
                 };
             };
@@ -2644,6 +3844,323 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "persona": {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *         "is_published": false,
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       },
+                     *       "variables": [
+                     *         {
+                     *           "key": "club_name",
+                     *           "description": "Name of the club Vex guards",
+                     *           "default_value": "The Velvet Static"
+                     *         },
+                     *         {
+                     *           "key": "dress_code",
+                     *           "description": "Tonight's dress code, mentioned when players ask",
+                     *           "default_value": "all black, no logos"
+                     *         }
+                     *       ],
+                     *       "machines": [
+                     *         {
+                     *           "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *           "machine_key": "door",
+                     *           "name": "The Door",
+                     *           "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *           "creator_objective": "The player wants to get past Vex and into the club tonight.",
+                     *           "creator_win_condition": "The player convinces Vex with a believable story, good manners and the right attitude.",
+                     *           "creator_lose_condition": "The player lies badly, is rude, or threatens Vex.",
+                     *           "chat_system_prompt": "You are working the door on a busy night. Keep replies to two or three sentences. Stay skeptical: players have to earn their way in. The queue behind them is getting impatient.",
+                     *           "system_evaluation_prompt": "Judge the player's latest message as Vex would: a calm, experienced bouncer. Politeness and a specific, believable story count; flattery, bribes and vague claims do not.",
+                     *           "system_summarization_prompt": "Summarize what the player has claimed so far (names, reasons, promises) and how Vex has reacted, in at most five sentences.",
+                     *           "scoring_mode": "scoring",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": true,
+                     *           "display_order": 0,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "approach",
+                     *               "label": "At the rope",
+                     *               "prompt_instruction": "Vex blocks the velvet rope and sizes the player up. Ask who they are and why they think they're getting in tonight.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "guest_list",
+                     *               "label": "Checking the list",
+                     *               "prompt_instruction": "The player claims to be on the guest list or to know someone. Run a finger down the clipboard and ask for the exact name and who invited them.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player gives a first name only, without saying who invited them",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "vibe_check",
+                     *               "label": "Vibe check",
+                     *               "prompt_instruction": "Vex tests whether the player fits tonight's crowd: ask what they're celebrating and what they think of the DJ playing tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "inside",
+                     *               "label": "Let in",
+                     *               "prompt_instruction": "Vex unclips the rope, stamps the player's wrist and tells them to behave.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             },
+                     *             {
+                     *               "state_key": "turned_away",
+                     *               "label": "Turned away",
+                     *               "prompt_instruction": "Vex shakes their head and points to the end of the street. Not tonight.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 4
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000000",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "kick_out",
+                     *               "condition": "The player threatens Vex, tries to push past the rope, or is clearly too drunk to stand straight",
+                     *               "score_delta": -5,
+                     *               "priority": 0
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000001",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player says they are on the guest list or names someone who invited them",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000002",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is polite and confident and explains what brings them here tonight",
+                     *               "score_delta": 2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000003",
+                     *               "from_state_key": "approach",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player is vague, rambles, or tries to bribe Vex",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000004",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player gives a specific, believable name and details about who invited them",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000005",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "approach",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player's story falls apart or contradicts what they said earlier",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000006",
+                     *               "from_state_key": "guest_list",
+                     *               "to_state_key": "guest_list",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player dodges the question about the name on the list",
+                     *               "score_delta": -1,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000007",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "inside",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player shows genuine respect for the club and the music, with good humour",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000008",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "turned_away",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player is rude, boasts about money, or disrespects the other guests",
+                     *               "score_delta": -3,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000009",
+                     *               "from_state_key": "vibe_check",
+                     *               "to_state_key": "vibe_check",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player's answer is bland or noncommittal",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             }
+                     *           ],
+                     *           "output_variables": []
+                     *         },
+                     *         {
+                     *           "machine_id": "8008a740-f427-4a4a-b5e0-9051dffa0b05",
+                     *           "machine_key": "vip",
+                     *           "name": "The Back Room",
+                     *           "description": "Inside, Vex has a proposition for someone discreet.",
+                     *           "creator_objective": "The player earns Vex's trust and is given a job for the club's owner.",
+                     *           "creator_win_condition": "The player accepts the job and shows they can keep a secret.",
+                     *           "creator_lose_condition": "The player mocks the offer, talks too much, or refuses.",
+                     *           "chat_system_prompt": "Vex is off the door now, leaning on the VIP bar with a drink. More relaxed, still guarded. Keep replies short and let the player do the talking.",
+                     *           "system_evaluation_prompt": "Judge whether the player is being discreet and trustworthy. Curiosity is fine; gossip and loose talk are not.",
+                     *           "system_summarization_prompt": "Summarize what the player has agreed to and what they have revealed about themselves, in at most five sentences.",
+                     *           "scoring_mode": "pass_fail",
+                     *           "pass_threshold": 3,
+                     *           "fail_threshold": -3,
+                     *           "is_entry": false,
+                     *           "display_order": 1,
+                     *           "states": [
+                     *             {
+                     *               "state_key": "bar",
+                     *               "label": "At the VIP bar",
+                     *               "prompt_instruction": "Vex buys the player a drink and hints that the owner needs someone discreet for a small job. Ask what they'd do for a favour.",
+                     *               "is_initial_state": true,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": null,
+                     *               "display_order": 0
+                     *             },
+                     *             {
+                     *               "state_key": "the_ask",
+                     *               "label": "The job",
+                     *               "prompt_instruction": "Vex explains the job: carry a sealed envelope to the DJ booth without anyone noticing. Ask if the player is in.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": false,
+                     *               "terminal_outcome": null,
+                     *               "follow_up_condition": "The player's answer is neither a clear yes nor a clear no",
+                     *               "display_order": 1
+                     *             },
+                     *             {
+                     *               "state_key": "trusted",
+                     *               "label": "Inner circle",
+                     *               "prompt_instruction": "Vex slides a black keycard across the bar: the player is part of the inner circle now.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "ACCEPT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 2
+                     *             },
+                     *             {
+                     *               "state_key": "burned",
+                     *               "label": "Burned",
+                     *               "prompt_instruction": "Vex's face goes cold. Security walks the player back to the main floor.",
+                     *               "is_initial_state": false,
+                     *               "is_terminal_state": true,
+                     *               "terminal_outcome": "REJECT",
+                     *               "follow_up_condition": null,
+                     *               "display_order": 3
+                     *             }
+                     *           ],
+                     *           "transitions": [
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000064",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "the_ask",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player is interested in the favour and shows they can keep their mouth shut",
+                     *               "score_delta": 1,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000065",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player mocks the offer or says they would tell their friends about it",
+                     *               "score_delta": -1,
+                     *               "priority": 2
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000066",
+                     *               "from_state_key": "bar",
+                     *               "to_state_key": "bar",
+                     *               "decision_type": "redirect",
+                     *               "condition": "The player only makes small talk about drinks or the music",
+                     *               "score_delta": 0,
+                     *               "priority": 3
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000067",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "trusted",
+                     *               "decision_type": "pass",
+                     *               "condition": "The player agrees to the job and asks only sensible, discreet questions",
+                     *               "score_delta": 2,
+                     *               "priority": 1
+                     *             },
+                     *             {
+                     *               "transition_id": "0c5e7a52-3b1f-4d2e-9a6c-000000000068",
+                     *               "from_state_key": "the_ask",
+                     *               "to_state_key": "burned",
+                     *               "decision_type": "reject",
+                     *               "condition": "The player refuses, or wants to open the envelope or involve anyone else",
+                     *               "score_delta": -2,
+                     *               "priority": 2
+                     *             }
+                     *           ],
+                     *           "output_variables": [
+                     *             {
+                     *               "key": "favourite_drink",
+                     *               "extraction_prompt": "The drink the player ordered or mentioned at the VIP bar, or \"unknown\"."
+                     *             },
+                     *             {
+                     *               "key": "player_alias",
+                     *               "extraction_prompt": "The name or alias the player asked Vex to use for them, or their player name if they gave none."
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "machine_links": [
+                     *         {
+                     *           "from_machine_key": "door",
+                     *           "to_machine_key": "vip",
+                     *           "condition_type": "outcome",
+                     *           "condition_value": "ACCEPT",
+                     *           "is_auto_advance": true
+                     *         }
+                     *       ],
+                     *       "warnings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["SavedPersona"];
                 };
             };
@@ -2678,6 +4195,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "concept": "a calm, dry-witted bouncer at an underground electronic club who has seen every trick in the book"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GenerateIdentityBody"];
             };
         };
@@ -2691,6 +4213,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "Vex",
+                     *       "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI."
+                     *     }
+                     */
                     "application/json": components["schemas"]["GeneratedIdentity"];
                 };
             };
@@ -2725,6 +4254,12 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "persona_id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                 *       "idea": "It's 1 a.m. and the player wants to get past Vex and into the club tonight."
+                 *     }
+                 */
                 "application/json": components["schemas"]["GenerateScenarioBody"];
             };
         };
@@ -2738,6 +4273,162 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "machine": {
+                     *         "machine_key": "door",
+                     *         "name": "The Door",
+                     *         "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *         "creator_objective": "The player wants to get past Vex and into the club tonight.",
+                     *         "creator_win_condition": "The player convinces Vex with a believable story, good manners and the right attitude.",
+                     *         "creator_lose_condition": "The player lies badly, is rude, or threatens Vex.",
+                     *         "chat_system_prompt": "You are working the door on a busy night. Keep replies to two or three sentences. Stay skeptical: players have to earn their way in. The queue behind them is getting impatient.",
+                     *         "system_evaluation_prompt": "Judge the player's latest message as Vex would: a calm, experienced bouncer. Politeness and a specific, believable story count; flattery, bribes and vague claims do not.",
+                     *         "system_summarization_prompt": "Summarize what the player has claimed so far (names, reasons, promises) and how Vex has reacted, in at most five sentences.",
+                     *         "scoring_mode": "scoring",
+                     *         "pass_threshold": 3,
+                     *         "fail_threshold": -3,
+                     *         "is_entry": true,
+                     *         "display_order": 0,
+                     *         "states": [
+                     *           {
+                     *             "state_key": "approach",
+                     *             "label": "At the rope",
+                     *             "prompt_instruction": "Vex blocks the velvet rope and sizes the player up. Ask who they are and why they think they're getting in tonight.",
+                     *             "is_initial_state": true,
+                     *             "is_terminal_state": false,
+                     *             "terminal_outcome": null,
+                     *             "follow_up_condition": null,
+                     *             "display_order": 0
+                     *           },
+                     *           {
+                     *             "state_key": "guest_list",
+                     *             "label": "Checking the list",
+                     *             "prompt_instruction": "The player claims to be on the guest list or to know someone. Run a finger down the clipboard and ask for the exact name and who invited them.",
+                     *             "is_initial_state": false,
+                     *             "is_terminal_state": false,
+                     *             "terminal_outcome": null,
+                     *             "follow_up_condition": "The player gives a first name only, without saying who invited them",
+                     *             "display_order": 1
+                     *           },
+                     *           {
+                     *             "state_key": "vibe_check",
+                     *             "label": "Vibe check",
+                     *             "prompt_instruction": "Vex tests whether the player fits tonight's crowd: ask what they're celebrating and what they think of the DJ playing tonight.",
+                     *             "is_initial_state": false,
+                     *             "is_terminal_state": false,
+                     *             "terminal_outcome": null,
+                     *             "follow_up_condition": null,
+                     *             "display_order": 2
+                     *           },
+                     *           {
+                     *             "state_key": "inside",
+                     *             "label": "Let in",
+                     *             "prompt_instruction": "Vex unclips the rope, stamps the player's wrist and tells them to behave.",
+                     *             "is_initial_state": false,
+                     *             "is_terminal_state": true,
+                     *             "terminal_outcome": null,
+                     *             "follow_up_condition": null,
+                     *             "display_order": 3
+                     *           },
+                     *           {
+                     *             "state_key": "turned_away",
+                     *             "label": "Turned away",
+                     *             "prompt_instruction": "Vex shakes their head and points to the end of the street. Not tonight.",
+                     *             "is_initial_state": false,
+                     *             "is_terminal_state": true,
+                     *             "terminal_outcome": null,
+                     *             "follow_up_condition": null,
+                     *             "display_order": 4
+                     *           }
+                     *         ],
+                     *         "transitions": [
+                     *           {
+                     *             "from_state_key": "approach",
+                     *             "to_state_key": "turned_away",
+                     *             "decision_type": "kick_out",
+                     *             "condition": "The player threatens Vex, tries to push past the rope, or is clearly too drunk to stand straight",
+                     *             "score_delta": -5,
+                     *             "priority": 0
+                     *           },
+                     *           {
+                     *             "from_state_key": "approach",
+                     *             "to_state_key": "guest_list",
+                     *             "decision_type": "pass",
+                     *             "condition": "The player says they are on the guest list or names someone who invited them",
+                     *             "score_delta": 1,
+                     *             "priority": 1
+                     *           },
+                     *           {
+                     *             "from_state_key": "approach",
+                     *             "to_state_key": "vibe_check",
+                     *             "decision_type": "pass",
+                     *             "condition": "The player is polite and confident and explains what brings them here tonight",
+                     *             "score_delta": 2,
+                     *             "priority": 2
+                     *           },
+                     *           {
+                     *             "from_state_key": "approach",
+                     *             "to_state_key": "approach",
+                     *             "decision_type": "redirect",
+                     *             "condition": "The player is vague, rambles, or tries to bribe Vex",
+                     *             "score_delta": -1,
+                     *             "priority": 3
+                     *           },
+                     *           {
+                     *             "from_state_key": "guest_list",
+                     *             "to_state_key": "vibe_check",
+                     *             "decision_type": "pass",
+                     *             "condition": "The player gives a specific, believable name and details about who invited them",
+                     *             "score_delta": 2,
+                     *             "priority": 1
+                     *           },
+                     *           {
+                     *             "from_state_key": "guest_list",
+                     *             "to_state_key": "approach",
+                     *             "decision_type": "reject",
+                     *             "condition": "The player's story falls apart or contradicts what they said earlier",
+                     *             "score_delta": -2,
+                     *             "priority": 2
+                     *           },
+                     *           {
+                     *             "from_state_key": "guest_list",
+                     *             "to_state_key": "guest_list",
+                     *             "decision_type": "redirect",
+                     *             "condition": "The player dodges the question about the name on the list",
+                     *             "score_delta": -1,
+                     *             "priority": 3
+                     *           },
+                     *           {
+                     *             "from_state_key": "vibe_check",
+                     *             "to_state_key": "inside",
+                     *             "decision_type": "pass",
+                     *             "condition": "The player shows genuine respect for the club and the music, with good humour",
+                     *             "score_delta": 2,
+                     *             "priority": 1
+                     *           },
+                     *           {
+                     *             "from_state_key": "vibe_check",
+                     *             "to_state_key": "turned_away",
+                     *             "decision_type": "reject",
+                     *             "condition": "The player is rude, boasts about money, or disrespects the other guests",
+                     *             "score_delta": -3,
+                     *             "priority": 2
+                     *           },
+                     *           {
+                     *             "from_state_key": "vibe_check",
+                     *             "to_state_key": "vibe_check",
+                     *             "decision_type": "redirect",
+                     *             "condition": "The player's answer is bland or noncommittal",
+                     *             "score_delta": 0,
+                     *             "priority": 3
+                     *           }
+                     *         ],
+                     *         "output_variables": []
+                     *       },
+                     *       "warnings": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["GeneratedScenario"];
                 };
             };
@@ -2772,6 +4463,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "text": "vex is the bouncer, shes calm and not easy to impress. seen every trick",
+                 *       "field": "description"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolishBody"];
             };
         };
@@ -2785,6 +4482,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "text": "Vex runs the door: calm, hard to impress, and has seen every trick in the book."
+                     *     }
+                     */
                     "application/json": components["schemas"]["PolishResponse"];
                 };
             };
@@ -2821,6 +4523,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *         "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *         "is_published": true,
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Persona"][];
                 };
             };
@@ -2852,6 +4569,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "owner_id": "a82824e5-4f66-4b8c-95e3-0ea353670106",
+                     *       "name": "Vex",
+                     *       "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "persona_identity_prompt": "You are Vex, head of door at The Velvet Static, an underground electronic club. You are in your thirties, calm, dry-witted and hard to impress. You have seen every trick: fake guest-list names, bribes, sob stories. You respect honesty, good manners and people who come for the music. You never shout; a raised eyebrow does the work. You speak in short, clipped sentences and call regulars by their first name. You never break character and never mention being an AI.",
+                     *       "perplexity_description": "Vex grew up two streets from the club and started as a glass collector at sixteen. The owner, Margo, trusts Vex more than anyone, and Vex quietly runs the club's favours and errands. Vex is fiercely protective of the regulars and of the DJs.",
+                     *       "is_published": false,
+                     *       "created_at": "2026-12-01T16:38:58.304Z",
+                     *       "updated_at": "2026-12-01T16:38:58.304Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Persona"];
                 };
             };
@@ -2883,6 +4613,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *         "name": "Vex",
+                     *         "description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *         "created_at": "2026-12-01T16:38:58.304Z",
+                     *         "updated_at": "2026-12-01T16:38:58.304Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["SdkPersona"][];
                 };
             };
@@ -2953,6 +4694,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "player-7f3a",
+                 *       "player_name": "Sam",
+                 *       "player_gender": "non-binary"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InitSessionBody"];
             };
         };
@@ -2966,6 +4714,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "b0a02c88-0a12-4cc3-a6b2-6cb63dcaf4b1",
+                     *       "user_session_id": "player-7f3a",
+                     *       "persona_name": "Vex",
+                     *       "persona_description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "message": "Rope's closed, friend. Name, and why you think you're getting in tonight.",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionInit"];
                 };
             };
@@ -3032,6 +4792,11 @@ export interface operations {
                  * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.
+                 * @example on
+                 */
+                "X-Rapport-Speculative-Reply"?: components["parameters"]["XRapportSpeculativeReply"];
             };
             path: {
                 /** @description Persona id */
@@ -3041,6 +4806,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "player-7f3a",
+                 *       "message": "Evening. I'm on the guest list, Margo invited me herself."
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageBody"];
             };
         };
@@ -3054,6 +4825,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Guest list. Everyone's on the guest list. Margo who? Spell it, and tell me who you came to hear.",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "decision": "pass",
+                     *       "follow_up": false,
+                     *       "session_id": "b0a02c88-0a12-4cc3-a6b2-6cb63dcaf4b1",
+                     *       "scoring_mode": "scoring",
+                     *       "redirect_count": 0,
+                     *       "machine_completed": false,
+                     *       "unlocked_machines": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
@@ -3120,6 +4906,11 @@ export interface operations {
                  * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.
+                 * @example on
+                 */
+                "X-Rapport-Speculative-Reply"?: components["parameters"]["XRapportSpeculativeReply"];
             };
             path: {
                 /** @description Persona id */
@@ -3129,6 +4920,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "player-7f3a",
+                 *       "message": "Sorry, I don't remember her last name. Can I at least tell you why I came?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageBody"];
             };
         };
@@ -3182,6 +4979,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "b0a02c88-0a12-4cc3-a6b2-6cb63dcaf4b1",
+                     *       "persona_id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "started_at": "2026-12-01T16:38:58.874Z",
+                     *       "last_message_at": "2026-12-01T16:38:59.745Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionStatus"];
                 };
             };
@@ -3220,6 +5031,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "b0a02c88-0a12-4cc3-a6b2-6cb63dcaf4b1",
+                     *       "persona_id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "started_at": "2026-12-01T16:38:58.874Z",
+                     *       "last_message_at": "2026-12-01T16:38:59.745Z",
+                     *       "messages": [
+                     *         {
+                     *           "id": "a3423450-2d4c-42f2-a19a-268400599210",
+                     *           "role": "assistant",
+                     *           "content": "Rope's closed, friend. Name, and why you think you're getting in tonight.",
+                     *           "state_key_at_time": "approach",
+                     *           "score_at_time": 0,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:38:58.874Z"
+                     *         },
+                     *         {
+                     *           "id": "776e8706-6fe8-46e2-b300-e28d186937b0",
+                     *           "role": "user",
+                     *           "content": "Evening. I'm on the guest list, Margo invited me herself.",
+                     *           "state_key_at_time": "approach",
+                     *           "score_at_time": 0,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:38:58.941Z"
+                     *         },
+                     *         {
+                     *           "id": "289dd8ac-2e58-4a16-99a0-084672725878",
+                     *           "role": "assistant",
+                     *           "content": "Guest list. Everyone's on the guest list. Margo who? Spell it, and tell me who you came to hear.",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": "pass",
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:38:58.941Z"
+                     *         },
+                     *         {
+                     *           "id": "e44dc42d-b03c-4a93-ad99-030b85086d69",
+                     *           "role": "user",
+                     *           "content": "Sorry, I don't remember her last name. Can I at least tell you why I came?",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:38:59.745Z"
+                     *         },
+                     *         {
+                     *           "id": "d6513474-1930-40e4-98d4-c61c4b61f6d3",
+                     *           "role": "assistant",
+                     *           "content": "No last name, no list. But go on. You've got until the couple behind you gets bored.",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": null,
+                     *           "follow_up_triggered": true,
+                     *           "created_at": "2026-12-01T16:38:59.745Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChatHistory"];
                 };
             };
@@ -3264,6 +5141,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "b0a02c88-0a12-4cc3-a6b2-6cb63dcaf4b1",
+                     *       "message": "Session reset"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResetResponse"];
                 };
             };
@@ -3302,6 +5185,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *         "machine_key": "door",
+                     *         "name": "The Door",
+                     *         "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *         "has_session": true,
+                     *         "session_outcome": null,
+                     *         "is_linked": false
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["MachineInfo"][];
                 };
             };
@@ -3323,6 +5219,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "old_session_id": "c583f347-b7d3-4f7a-bfbc-a9f9f58b2d39"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MigrateProgressBody"];
             };
         };
@@ -3336,6 +5237,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessions_moved": 1,
+                     *       "progress_moved": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["MigrateProgressResult"];
                 };
             };
@@ -3411,6 +5318,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "steam-76561198000000001",
+                 *       "player_name": "Sam",
+                 *       "player_gender": "non-binary"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InitSessionBody"];
             };
         };
@@ -3424,6 +5338,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "105637bf-59d9-4a04-b18f-de978feb93f9",
+                     *       "user_session_id": "steam-76561198000000001",
+                     *       "persona_name": "Vex",
+                     *       "persona_description": "The bouncer of The Velvet Static, an underground club in a rain-soaked city. Talk your way past the rope, then maybe into the back room.",
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "message": "Rope's closed, friend. Name, and why you think you're getting in tonight.",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionInit"];
                 };
             };
@@ -3490,6 +5416,11 @@ export interface operations {
                  * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.
+                 * @example on
+                 */
+                "X-Rapport-Speculative-Reply"?: components["parameters"]["XRapportSpeculativeReply"];
             };
             path: {
                 /** @description Persona id */
@@ -3499,6 +5430,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "steam-76561198000000001",
+                 *       "message": "Evening. I'm on the guest list, Margo invited me herself."
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageBody"];
             };
         };
@@ -3512,6 +5449,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Guest list. Everyone's on the guest list. Margo who? Spell it, and tell me who you came to hear.",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "decision": "pass",
+                     *       "follow_up": false,
+                     *       "session_id": "105637bf-59d9-4a04-b18f-de978feb93f9",
+                     *       "scoring_mode": "scoring",
+                     *       "redirect_count": 0,
+                     *       "machine_completed": false,
+                     *       "unlocked_machines": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
@@ -3578,6 +5530,11 @@ export interface operations {
                  * @example 6f1c2d9e-2b7a-4c55-9d0e-3f8a1b2c4d5e
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description on: start the reply the turn gets if its state does not change while the evaluation runs (aborted, never shown, when the decision changes it); off: start the reply only after the decision. Default: the server setting SPECULATIVE_REPLY.
+                 * @example on
+                 */
+                "X-Rapport-Speculative-Reply"?: components["parameters"]["XRapportSpeculativeReply"];
             };
             path: {
                 /** @description Persona id */
@@ -3587,6 +5544,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "user_session_id": "steam-76561198000000001",
+                 *       "message": "Sorry, I don't remember her last name. Can I at least tell you why I came?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageBody"];
             };
         };
@@ -3640,6 +5603,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "105637bf-59d9-4a04-b18f-de978feb93f9",
+                     *       "persona_id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "started_at": "2026-12-01T16:39:00.235Z",
+                     *       "last_message_at": "2026-12-01T16:39:00.965Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionStatus"];
                 };
             };
@@ -3680,6 +5657,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "105637bf-59d9-4a04-b18f-de978feb93f9",
+                     *       "persona_id": "95d8ff77-e0c2-4ce0-a7c3-87e9f09bde60",
+                     *       "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *       "current_state": "guest_list",
+                     *       "score": 1,
+                     *       "outcome": null,
+                     *       "player_name": "Sam",
+                     *       "player_gender": "non-binary",
+                     *       "started_at": "2026-12-01T16:39:00.235Z",
+                     *       "last_message_at": "2026-12-01T16:39:00.965Z",
+                     *       "messages": [
+                     *         {
+                     *           "id": "325d16c0-b530-4ad2-8a02-7c384703aba4",
+                     *           "role": "assistant",
+                     *           "content": "Rope's closed, friend. Name, and why you think you're getting in tonight.",
+                     *           "state_key_at_time": "approach",
+                     *           "score_at_time": 0,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:39:00.235Z"
+                     *         },
+                     *         {
+                     *           "id": "efd318f4-dfd3-4c75-b915-24edf4dd0348",
+                     *           "role": "user",
+                     *           "content": "Evening. I'm on the guest list, Margo invited me herself.",
+                     *           "state_key_at_time": "approach",
+                     *           "score_at_time": 0,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:39:00.273Z"
+                     *         },
+                     *         {
+                     *           "id": "73f1329c-c072-4f7a-87db-1a0381291cd8",
+                     *           "role": "assistant",
+                     *           "content": "Guest list. Everyone's on the guest list. Margo who? Spell it, and tell me who you came to hear.",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": "pass",
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:39:00.273Z"
+                     *         },
+                     *         {
+                     *           "id": "b945bbe5-24d1-4628-9fa4-e01411f6ab6c",
+                     *           "role": "user",
+                     *           "content": "Sorry, I don't remember her last name. Can I at least tell you why I came?",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": null,
+                     *           "follow_up_triggered": false,
+                     *           "created_at": "2026-12-01T16:39:00.965Z"
+                     *         },
+                     *         {
+                     *           "id": "18b6b9a1-9da2-4a47-8a89-0c9bd5f79a0f",
+                     *           "role": "assistant",
+                     *           "content": "No last name, no list. But go on. You've got until the couple behind you gets bored.",
+                     *           "state_key_at_time": "guest_list",
+                     *           "score_at_time": 1,
+                     *           "decision": null,
+                     *           "follow_up_triggered": true,
+                     *           "created_at": "2026-12-01T16:39:00.965Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChatHistory"];
                 };
             };
@@ -3724,6 +5767,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "session_id": "105637bf-59d9-4a04-b18f-de978feb93f9",
+                     *       "message": "Session reset"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResetResponse"];
                 };
             };
@@ -3762,6 +5811,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "machine_id": "59a91107-bc4a-4add-a5a6-d06932565ad9",
+                     *         "machine_key": "door",
+                     *         "name": "The Door",
+                     *         "description": "It's 1 a.m., the queue is long and Vex decides who gets in.",
+                     *         "has_session": true,
+                     *         "session_outcome": null,
+                     *         "is_linked": false
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["MachineInfo"][];
                 };
             };
@@ -3794,6 +5856,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["ValidateKeyBody"];
             };
         };
@@ -3807,6 +5870,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "valid": true,
+                     *       "model": "gpt-4o-mini",
+                     *       "error": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["KeyValidation"];
                 };
             };
