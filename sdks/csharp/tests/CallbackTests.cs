@@ -8,24 +8,8 @@ using NUnit.Framework;
 namespace Rapport.Tests
 {
     [TestFixture, Timeout(60000)]
-    public class CallbackTests
+    public class CallbackTests : FakeServerFixture
     {
-        private FakeServer server;
-        private List<TimeSpan> delays;
-
-        [SetUp]
-        public void Start()
-        {
-            server = new FakeServer();
-            delays = new List<TimeSpan>();
-        }
-
-        [TearDown]
-        public void Stop()
-        {
-            server.Dispose();
-        }
-
         [Test]
         public async Task AnOperationIsPendingUntilTheAnswerThenCallsOnSuccess()
         {

@@ -7,24 +7,8 @@ using NUnit.Framework;
 namespace Rapport.Tests
 {
     [TestFixture, Timeout(60000)]
-    public class RequestTests
+    public class RequestTests : FakeServerFixture
     {
-        private FakeServer server;
-        private List<TimeSpan> delays;
-
-        [SetUp]
-        public void Start()
-        {
-            server = new FakeServer();
-            delays = new List<TimeSpan>();
-        }
-
-        [TearDown]
-        public void Stop()
-        {
-            server.Dispose();
-        }
-
         [Test]
         public async Task SendMessagePostsSnakeCaseJsonWithKeyAndLlmHeaders()
         {

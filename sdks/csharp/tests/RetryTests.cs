@@ -9,24 +9,8 @@ using NUnit.Framework;
 namespace Rapport.Tests
 {
     [TestFixture, Timeout(60000)]
-    public class RetryTests
+    public class RetryTests : FakeServerFixture
     {
-        private FakeServer server;
-        private List<TimeSpan> delays;
-
-        [SetUp]
-        public void Start()
-        {
-            server = new FakeServer();
-            delays = new List<TimeSpan>();
-        }
-
-        [TearDown]
-        public void Stop()
-        {
-            server.Dispose();
-        }
-
         private static async Task<Exception> Failure(Func<Task> call)
         {
             try

@@ -12,24 +12,8 @@ using Rapport.Http;
 namespace Rapport.Tests
 {
     [TestFixture, Timeout(60000)]
-    public class StreamTests
+    public class StreamTests : FakeServerFixture
     {
-        private FakeServer server;
-        private List<TimeSpan> delays;
-
-        [SetUp]
-        public void Start()
-        {
-            server = new FakeServer();
-            delays = new List<TimeSpan>();
-        }
-
-        [TearDown]
-        public void Stop()
-        {
-            server.Dispose();
-        }
-
         private static string Event(string name, string data)
         {
             return "event: " + name + "\ndata: " + data + "\n\n";
