@@ -9,8 +9,8 @@ from ._base import ClientBase
 from ._calls import Call
 from ._async_transport import AsyncStream, AsyncTransport
 from ._core import RawResponse
-from .errors import RapportConnectionError, RapportError, StreamError
-from .events import DoneEvent, ErrorEvent, SSEDecoder, StreamEvent, parse_event
+from .errors import RapportConnectionError, RapportError
+from .events import EventReader, StreamEvent
 from .models import (ChatHistory, ChatResponse, KeyValidation, MachineInfo, Persona, ResetResponse, SessionInit,
                      SessionStatus)
 
@@ -144,7 +144,7 @@ class AsyncMessageStream(AsyncIterator[StreamEvent]):
     def __init__(self, opener: Callable[[], Awaitable[AsyncStream]]) -> None:
         self._opener = opener
         self._events: Optional[AsyncGenerator[StreamEvent, None]] = None
-        self._final: Optional[StreamEvent] = None
+        self._reader = EventReader()
 
     def __aiter__(self) -> 'AsyncMessageStream':
         return self
@@ -156,21 +156,12 @@ class AsyncMessageStream(AsyncIterator[StreamEvent]):
 
     async def _generate(self) -> AsyncGenerator[StreamEvent, None]:
         stream = await self._opener()
-        decoder = SSEDecoder()
         try:
             async for chunk in stream.chunks():
-                for name, data in decoder.feed(chunk):
-                    try:
-                        event = parse_event(name, data)
-                    except ValueError as exc:
-                        raise RapportError(f'Unexpected stream event from the server: {exc}', 200) from None
-                    if event is None:
-                        continue
-                    if isinstance(event, (DoneEvent, ErrorEvent)):
-                        self._final = event
+                for event in self._reader.feed(chunk):
                     yield event
-                    if self._final is not None:
-                        return
+                if self._reader.final is not None:
+                    return
             raise RapportConnectionError('The stream ended before its done event')
         finally:
             await stream.close()
@@ -179,11 +170,7 @@ class AsyncMessageStream(AsyncIterator[StreamEvent]):
         """Reads the rest of the stream; returns the done event's ChatResponse or raises StreamError."""
         async for _ in self:
             pass
-        if isinstance(self._final, DoneEvent):
-            return self._final.response
-        if isinstance(self._final, ErrorEvent):
-            raise StreamError(self._final.message)
-        raise RapportConnectionError('The stream ended before its done event')
+        return self._reader.response()
 
     async def aclose(self) -> None:
         """Stops reading and closes the connection (the server then aborts the turn if still running)."""

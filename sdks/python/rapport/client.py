@@ -9,8 +9,8 @@ from ._base import ClientBase
 from ._calls import Call
 from ._core import RawResponse
 from ._sync_transport import SyncStream, SyncTransport
-from .errors import RapportConnectionError, RapportError, StreamError
-from .events import DoneEvent, ErrorEvent, SSEDecoder, StreamEvent, parse_event
+from .errors import RapportConnectionError, RapportError
+from .events import EventReader, StreamEvent
 from .models import (ChatHistory, ChatResponse, KeyValidation, MachineInfo, Persona, ResetResponse, SessionInit,
                      SessionStatus)
 
@@ -149,7 +149,7 @@ class MessageStream(Iterator[StreamEvent]):
         self._opener = opener
         self._events: Optional[Generator[StreamEvent, None, None]] = None
         self._stream: Optional[SyncStream] = None
-        self._final: Optional[StreamEvent] = None
+        self._reader = EventReader()
 
     def __iter__(self) -> 'MessageStream':
         return self
@@ -161,21 +161,12 @@ class MessageStream(Iterator[StreamEvent]):
 
     def _generate(self) -> Generator[StreamEvent, None, None]:
         self._stream = self._opener()
-        decoder = SSEDecoder()
         try:
             for chunk in self._stream.chunks():
-                for name, data in decoder.feed(chunk):
-                    try:
-                        event = parse_event(name, data)
-                    except ValueError as exc:
-                        raise RapportError(f'Unexpected stream event from the server: {exc}', 200) from None
-                    if event is None:
-                        continue
-                    if isinstance(event, (DoneEvent, ErrorEvent)):
-                        self._final = event
+                for event in self._reader.feed(chunk):
                     yield event
-                    if self._final is not None:
-                        return
+                if self._reader.final is not None:
+                    return
             raise RapportConnectionError('The stream ended before its done event')
         finally:
             self._stream.close()
@@ -184,11 +175,7 @@ class MessageStream(Iterator[StreamEvent]):
         """Reads the rest of the stream; returns the done event's ChatResponse or raises StreamError."""
         for _ in self:
             pass
-        if isinstance(self._final, DoneEvent):
-            return self._final.response
-        if isinstance(self._final, ErrorEvent):
-            raise StreamError(self._final.message)
-        raise RapportConnectionError('The stream ended before its done event')
+        return self._reader.response()
 
     def close(self) -> None:
         """Stops reading and closes the connection (the server then aborts the turn if still running)."""

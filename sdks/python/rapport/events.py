@@ -6,6 +6,7 @@ import dataclasses
 import json
 from typing import List, Literal, Optional, Tuple, Union
 
+from .errors import RapportConnectionError, RapportError, StreamError
 from .models import ChatResponse, StreamMetadata, from_dict
 
 
@@ -112,3 +113,35 @@ class SSEDecoder:
         elif name == 'data':
             self._data.append(value)
         return None
+
+
+class EventReader:
+    """Turns the raw bytes of a chat stream into typed events, up to and including the final done or error event."""
+
+    def __init__(self) -> None:
+        self._decoder = SSEDecoder()
+        self.final: Optional[StreamEvent] = None
+
+    def feed(self, chunk: bytes) -> List[StreamEvent]:
+        events: List[StreamEvent] = []
+        for name, data in self._decoder.feed(chunk):
+            if self.final is not None:
+                break
+            try:
+                event = parse_event(name, data)
+            except ValueError as exc:
+                raise RapportError(f'Unexpected stream event from the server: {exc}', 200) from None
+            if event is None:
+                continue
+            if isinstance(event, (DoneEvent, ErrorEvent)):
+                self.final = event
+            events.append(event)
+        return events
+
+    def response(self) -> ChatResponse:
+        """The done event's ChatResponse; StreamError for an error event, a connection error for a cut stream."""
+        if isinstance(self.final, DoneEvent):
+            return self.final.response
+        if isinstance(self.final, ErrorEvent):
+            raise StreamError(self.final.message)
+        raise RapportConnectionError('The stream ended before its done event')
