@@ -1,8 +1,8 @@
-// The fake LLM (test/helpers/fake-llm.ts) in its own process for bench/chat.ts, scripted per mode, timed on its side.
+// The fake LLM (tools/fake-llm.ts) in its own process for bench/chat.ts, scripted per mode, timed on its side.
 //
 // Usage (forked with an IPC channel): fake-llm-process.ts <mode>, options as JSON in BENCH_FAKE.
 //   instant: every answer at once; streamed replies as a few chunks, no delay.
-//   latency: the fake's latency model (test/helpers/fake-llm.ts FakeLatency: `ttftMs`, `perTokenMs`) on every answer;
+//   latency: the fake's latency model (tools/fake-llm.ts FakeLatency: `ttftMs`, `perTokenMs`) on every answer;
 //            the evaluator's reason is a realistic sentence.
 //   stamped: streamed replies of `chunks` chunks, `chunkDelayMs` apart, each chunk "⟨<send time>⟩ " where the
 //            send time is performance.timeOrigin + performance.now() taken just before the chunk is written.
@@ -15,7 +15,7 @@
 import { subscribe } from 'node:diagnostics_channel'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { startFakeLlm, type FakeRequest, type FakeScript } from '../test/helpers/fake-llm.ts'
+import { startFakeLlm, type FakeRequest, type FakeScript } from '../tools/fake-llm.ts'
 
 export type FakeRole = 'evaluate' | 'reply' | 'greeting' | 'summary' | 'extract'
 

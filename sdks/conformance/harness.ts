@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
-import { startFakeLlm, type FakeRequest, type FakeScript } from '../../test/helpers/fake-llm.ts'
+import { startFakeLlm, type FakeRequest, type FakeScript } from '../../tools/fake-llm.ts'
 
 /** What the launcher prints as its one JSON line (see README.md). */
 export interface ConformanceInfo {
