@@ -1,4 +1,4 @@
-// drizzle-kit settings: SQLite schema in db/schema.ts, SQL migrations committed under db/migrations.
+// drizzle-kit settings for SQLite: schema in db/schema.ts, SQL migrations committed under db/migrations (PostgreSQL: drizzle-pg.config.ts).
 import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
