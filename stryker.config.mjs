@@ -13,7 +13,12 @@ const mutate = targets.map((f) => f.endsWith('.ts') ? `src/${f}` : `src/${f}/**/
 // MUTATE_TESTS=test/engine,test/pins (path prefixes, in this order) limits the files, for a quicker, less thorough run.
 const SLOW = new Set(['test/server.test.ts', 'test/console/console.test.ts'])
 const only = process.env.MUTATE_TESTS?.split(',').map((p) => p.trim()).filter(Boolean)
-const ORDER = only ?? ['test/engine/', 'test/llm/', 'test/repositories/', 'test/pins/', 'test/routes/']
+// Within a prefix files run alphabetically, so the quick unit files are named before the slow service ones
+// (test/engine/chat-service*.test.ts take a minute or more each on a busy machine).
+const ORDER = only ?? [
+  'test/engine/core', 'test/engine/validator', 'test/engine/evaluation-stream', 'test/engine/steps', 'test/engine/session-queue',
+  'test/engine/prompts', 'test/engine/', 'test/plugins/', 'test/llm/', 'test/repositories/', 'test/pins/', 'test/routes/'
+]
 const rank = (f) => { const i = ORDER.findIndex((p) => f.startsWith(p)); return i === -1 ? ORDER.length : i }
 const testFiles = readdirSync('test', { recursive: true })
   .map((f) => `test/${String(f).replace(/\\/g, '/')}`)

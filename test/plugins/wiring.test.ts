@@ -1,0 +1,79 @@
+// The wiring plugins alone: db (pragmas, closed with the server), repositories (a disabled owner's keys), chat (configured base URLs), CORS.
+import t from 'tap'
+import Fastify from 'fastify'
+import dbPlugin from '../../src/plugins/db.ts'
+import repositoriesPlugin from '../../src/plugins/repositories.ts'
+import chatPlugin from '../../src/plugins/chat.ts'
+import { ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE, registerCors } from '../../src/plugins/cors.ts'
+import { loadConfig } from '../../src/config.ts'
+import { startFakeLlm } from '../helpers/fake-llm.ts'
+
+t.test('db opens the database with the requested durability and closes it with the server', async (t) => {
+  for (const [synchronous, level] of [[undefined, 2], ['NORMAL', 1]] as const) {
+    const app = Fastify()
+    await app.register(dbPlugin, { databaseUrl: ':memory:', synchronous })
+    await app.ready()
+    t.equal(app.db.$client.pragma('synchronous', { simple: true }), level, `synchronous ${synchronous ?? 'default (FULL)'}`)
+    t.equal(app.db.$client.open, true)
+    await app.close()
+    t.equal(app.db.$client.open, false, 'closed with the server')
+  }
+})
+
+t.test('repositories: an API key authenticates while its owner is enabled, and not once disabled', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.ready()
+  const user = await app.repos.users.create({ email: 'a@example.com', passwordHash: null, displayName: 'A', role: 'user' })
+  if (user === null) throw new Error('no user')
+  const created = await app.repos.apiKeys.create(user.id, 'game')
+  t.match(await app.repos.apiKeys.authenticate(created.key), { userId: user.id })
+  await app.repos.users.update(user.id, { disabled: true })
+  t.equal(await app.repos.apiKeys.authenticate(created.key), 'disabled')
+  t.same(Object.keys(app.repos).sort(), ['apiKeys', 'personas', 'sessions', 'stats', 'users'])
+})
+
+t.test('chat: a configured base URL is where the provider is called', async (t) => {
+  const fake = await startFakeLlm()
+  t.teardown(() => fake.close())
+  const config = loadConfig({ DATABASE_URL: ':memory:', JWT_SECRET: 'test-secret-test-secret-test-secret!', OPENAI_BASE_URL: `${fake.url}/openai/v1` })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.register(chatPlugin, { llm: config.llm, chat: config.chat })
+  await app.ready()
+  const result = await app.llm.generateText({ model: 'gpt-4o-mini', apiKey: 'sk-test-0123456789abcdef' }, { system: 'Be brief.', messages: [{ role: 'user', content: 'hello' }] })
+  t.type(result.text, 'string')
+  t.equal(fake.requests.length, 1, 'the fake provider got the call')
+  t.type(app.chat.close, 'function')
+})
+
+t.test('CORS: none without origins; listed origins, or any with *, get the API\'s headers', async (t) => {
+  const none = Fastify()
+  t.teardown(() => none.close())
+  await registerCors(none, [])
+  none.get('/x', async () => ({}))
+  t.equal((await none.inject({ url: '/x', headers: { origin: 'https://game.example' } })).headers['access-control-allow-origin'], undefined)
+
+  const listed = Fastify()
+  t.teardown(() => listed.close())
+  await registerCors(listed, ['https://game.example'])
+  listed.get('/x', async () => ({}))
+  const ok = await listed.inject({ url: '/x', headers: { origin: 'https://game.example' } })
+  t.equal(ok.headers['access-control-allow-origin'], 'https://game.example')
+  t.equal(ok.headers['access-control-expose-headers'], EXPOSED_HEADERS.join(', '))
+  t.equal((await listed.inject({ url: '/x', headers: { origin: 'https://evil.example' } })).headers['access-control-allow-origin'], undefined)
+  const preflight = await listed.inject({ method: 'OPTIONS', url: '/x', headers: { origin: 'https://game.example', 'access-control-request-method': 'POST' } })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-headers'], ALLOWED_HEADERS.join(', '))
+  t.equal(preflight.headers['access-control-max-age'], String(PREFLIGHT_MAX_AGE))
+
+  const any = Fastify()
+  t.teardown(() => any.close())
+  await registerCors(any, ['https://game.example', '*'])
+  any.get('/x', async () => ({}))
+  t.equal((await any.inject({ url: '/x', headers: { origin: 'https://anywhere.example' } })).headers['access-control-allow-origin'], 'https://anywhere.example')
+})
