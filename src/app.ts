@@ -1,10 +1,11 @@
 // buildApp(config): the whole Fastify application — errors, docs, db, auth, limits, routes, in that order.
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
 import AjvCompiler from '@fastify/ajv-compiler'
 import sjson from 'secure-json-parse'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import { Errors, sendError } from './errors.ts'
+import { loggerOptions } from './logging.ts'
 import { addSchemas, ErrorResponse } from './schemas/common.ts'
 import { AuthResponse, LoginBody, Me, RegisterBody, Stats, User, UserPatch } from './schemas/users.ts'
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './schemas/api-keys.ts'
@@ -36,15 +37,6 @@ import sdkPersonaRoutes from './routes/sdk/personas.ts'
 import sdkChatRoutes from './routes/sdk/chat.ts'
 import webChatRoutes from './routes/web/chat.ts'
 
-const SECRET_HEADER = /^(authorization|cookie|x-api-key|x-llm-.*)$/i
-
-/** Request headers as logged: credentials and every X-LLM-* header are replaced by [redacted]. */
-export function redactHeaders (headers: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? '[redacted]' : value
-  return out
-}
-
 /**
  * Validators: query strings, params and headers are coerced from strings; JSON bodies are not,
  * so a body must carry real integers and booleans. Unknown body fields are ignored.
@@ -63,22 +55,20 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream
   /** Extra routes registered under /api/v1 with the same guards (used by tests to probe categories). */
   extraRoutes?: (api: RapportApi) => Promise<void>
+  /** Directory of the built API reference served at /docs (default docs/api; tests point it elsewhere). */
+  docsRoot?: string
   /** Interval of the heartbeat comment on event streams in ms (default 15 s; tests lower it). */
   streamHeartbeatMs?: number
 }
+
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 type RapportApi = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>
 
 /** Builds the application; tests, the OpenAPI emitter and production all use it. */
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      serializers: {
-        req: (req: FastifyRequest) => ({ method: req.method, url: req.url, ip: req.ip, headers: redactHeaders(req.headers) })
-      }
-    },
+    logger: loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: true, useDefaults: true, allErrors: false } },
@@ -110,7 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas, ...maintenanceSchemas])
 
   // docs → db → repositories → auth → rate limits → routes
-  await app.register(docsPlugin)
+  await app.register(docsPlugin, { root: options.docsRoot })
   await app.register(consolePlugin)
   await app.register(dbPlugin, { databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous })
   await app.register(repositoriesPlugin)
@@ -122,7 +112,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(maintenancePlugin, config.maintenance)
 
   app.setNotFoundHandler({ preHandler: app.limiters.general }, (req, reply) => {
-    sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${req.url.split('?')[0]} not found`))
+    const path = req.url.split('?')[0]
+    // A known path asked with another method is a 405 naming the methods it has.
+    const allowed = HTTP_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null)
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendError(req, reply, new Errors.MethodNotAllowed(`Method ${req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`))
+    }
+    sendError(req, reply, new Errors.NotFound(`Route ${req.method} ${path} not found`))
   })
 
   await app.register(healthRoutes)

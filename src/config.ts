@@ -20,6 +20,7 @@ export const EnvSchema = Type.Object({
   ADMIN_EMAILS: Type.String({ default: '', description: 'Comma-separated emails that are admins' }),
   CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated allowed origins, or *' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto', description: 'auto: human-readable in a terminal unless NODE_ENV=production, else JSON' }),
   TRUST_PROXY: Type.Boolean({ default: false, description: 'Honour X-Forwarded-For for client IPs' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body in bytes' }),
   RATE_LIMIT_GENERATION: PerMinute(10, 'AI-assisted authoring calls per minute per IP'),
@@ -66,6 +67,8 @@ export interface Config {
   adminEmails: Set<string>
   corsOrigins: string[]
   logLevel: string
+  /** Log lines: `auto` (pretty in a development terminal, JSON otherwise), `pretty` or `json`. */
+  logFormat: 'auto' | 'pretty' | 'json'
   trustProxy: boolean
   bodyLimit: number
   rateLimits: { generation: number, chat: number, general: number, sdkChat: number, sdkGeneral: number }
@@ -134,6 +137,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
     adminEmails: new Set(list(env.ADMIN_EMAILS).map((e) => e.toLowerCase())),
     corsOrigins: list(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     trustProxy: env.TRUST_PROXY,
     bodyLimit: env.BODY_LIMIT,
     rateLimits: {

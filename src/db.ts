@@ -1,16 +1,16 @@
 // Opens the SQLite database named by DATABASE_URL, applies the committed migrations, returns drizzle.
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from '../db/schema.ts'
 import { ConfigError } from './config.ts'
+import { repoPath } from './paths.ts'
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../db/migrations')
+const migrationsFolder = repoPath('db', 'migrations')
 
 /** Resolves DATABASE_URL to a SQLite file path (or :memory:); other schemes are refused with a clear message. */
 export function sqlitePath (databaseUrl: string): string {

@@ -9,6 +9,7 @@ export const Errors = {
   InvalidCredentials: createError('RAPPORT_INVALID_CREDENTIALS', 'Invalid email or password', 401),
   Forbidden: createError('RAPPORT_FORBIDDEN', '%s', 403),
   NotFound: createError('RAPPORT_NOT_FOUND', '%s', 404),
+  MethodNotAllowed: createError('RAPPORT_METHOD_NOT_ALLOWED', '%s', 405),
   EmailTaken: createError('RAPPORT_EMAIL_TAKEN', 'An account with this email already exists', 400),
   RateLimited: createError('RAPPORT_RATE_LIMITED', 'Rate limit exceeded: %s requests per %s allowed. Retry after %s seconds', 429)
 } as const

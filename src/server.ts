@@ -1,6 +1,7 @@
 // Entry point: load config, build the app, listen, and close gracefully on SIGTERM/SIGINT.
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { describeDatabase } from './logging.ts'
 
 async function main () {
   let config
@@ -25,7 +26,8 @@ async function main () {
       app.close().then(() => process.exit(0), (err) => { app.log.error(err); process.exit(1) })
     })
   }
-  await app.listen({ port: config.port, host: config.host })
+  const url = await app.listen({ port: config.port, host: config.host })
+  app.log.info(`Rapport is up at ${url} — API reference ${url}/docs, database ${describeDatabase(config.databaseUrl)}`)
 }
 
 main().catch((err) => {

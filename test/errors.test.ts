@@ -73,6 +73,14 @@ t.test('unknown routes and malformed URLs', async (t) => {
   t.equal(nf.statusCode, 404)
   envelope(t, nf, 'Route GET /api/v1/nothing-here not found')
 
+  const wrong = await app.inject({ method: 'DELETE', url: '/api/v1/auth/me?x=1' })
+  t.equal(wrong.statusCode, 405, 'a known path with a method it does not have')
+  t.equal(wrong.headers.allow, 'GET, HEAD')
+  envelope(t, wrong, 'Method DELETE is not allowed on /api/v1/auth/me; allowed: GET, HEAD')
+  const params = await app.inject({ method: 'PUT', url: '/api/v1/personas/0b7e6a52-1d1a-4d0e-9d53-1e4a2b3c4d5e' })
+  t.equal(params.statusCode, 405, 'paths with parameters are matched too')
+  t.equal(params.headers.allow, 'GET, HEAD, DELETE')
+
   const url = await app.inject({ method: 'GET', url: '/api/v1/sdk/api-keys/%E0%A4%A' })
   t.equal(url.statusCode, 400)
   envelope(t, url, 'Malformed URL: invalid percent-encoding')
@@ -136,9 +144,12 @@ t.test('secrets in headers never reach the logs', async (t) => {
   await app.inject({
     method: 'GET',
     url: '/api/v1/auth/me',
-    headers: { ...bearer(a), 'x-api-key': 'pk_live_0123456789abcdef0123456789abcdef', 'x-llm-api-key': 'sk-secret-llm', 'x-llm-eval-api-key': 'sk-eval-secret', 'x-trace': 'visible' }
+    headers: { ...bearer(a), 'x-api-key': 'pk_live_0123456789abcdef0123456789abcdef', 'x-llm-api-key': 'sk-secret-llm', 'x-llm-eval-api-key': 'sk-eval-secret', 'x-llm-model': 'openai/gpt-4o-mini', 'x-llm-eval-model': 'mock/judge', 'x-llm-futurekey': 'sk-future', 'x-trace': 'visible' }
   })
   const all = lines.join('')
+  const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'incoming request' && l.req.url === '/api/v1/auth/me')
+  t.match(logged.req.headers, { 'x-llm-model': 'openai/gpt-4o-mini', 'x-llm-eval-model': 'mock/judge' }, 'the models a request names are logged')
+  t.notMatch(all, /sk-future/, 'any other X-LLM-* header is redacted as a possible key')
   t.notMatch(all, a.token, 'the JWT is not logged')
   t.notMatch(all, /pk_live_0123/, 'the API key is not logged')
   t.notMatch(all, /sk-secret-llm|sk-eval-secret/, 'LLM keys are not logged')

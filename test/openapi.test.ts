@@ -39,7 +39,7 @@ t.test('the served document is complete and matches the committed file', async (
   const committed = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8'))
   t.same(committed, doc, 'openapi/openapi.json is current (npm run openapi)')
 
-  const ui = await app.inject({ method: 'GET', url: '/docs' })
+  const ui = await app.inject({ method: 'GET', url: '/docs/try' })
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
 })

@@ -25,11 +25,13 @@ t.test('starts on a SQLite file under DATA_DIR, answers, and exits 0 on SIGTERM'
   t.teardown(() => { server.child.kill('SIGKILL') })
   let url = ''
   for (let i = 0; i < 1200 && !url; i++) { // up to 60 s: a loaded 2-core machine compiles the TypeScript entry slowly
-    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())
+    const m = /Rapport is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())
     if (m) url = m[1]
     else await new Promise((resolve) => setTimeout(resolve, 50))
   }
   t.ok(url, 'the server logged its address')
+  t.match(server.output(), `Server listening at ${url}`)
+  t.match(server.output(), `Rapport is up at ${url} — API reference ${url}/docs, database ${join(dir, 'db', 'rapport.db')}`, 'the startup log names the URL, the docs and the database')
   const health = await fetch(`${url}/readyz`)
   t.equal(health.status, 200)
   t.same(await health.json(), { status: 'ok' })

@@ -1,5 +1,6 @@
 // The keyless mock provider (`mock/…` models with LLM_MOCK=true): an in-process AI SDK language model that reads Rapport's own prompts and answers deterministically.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider'
+import { mockIdentity, mockPolish, mockScenario } from './mock-authoring.ts'
 
 /** Delay between two streamed words, in milliseconds. */
 export const MOCK_WORD_DELAY_MS = 15
@@ -67,6 +68,9 @@ export function mockAnswer (options: LanguageModelV3CallOptions): string {
     return JSON.stringify({ variables: Object.fromEntries(keys.map((k) => [k, 'unknown'])), memory: 'The mock model remembers that this scene was played.' })
   }
   if (system.includes('You keep the running summary')) return 'The player and the character talked (mock summary).'
+  if (system.includes('You design characters (NPCs)')) return JSON.stringify(mockIdentity(/^Concept: (.*)$/m.exec(user)?.[1] ?? ''))
+  if (system.includes('You design conversation scenarios')) return JSON.stringify(mockScenario(/^Scenario idea: (.*)$/m.exec(user)?.[1] ?? null))
+  if (system.includes('You are an editor for game-character authoring')) return mockPolish(/Text:\n([\s\S]*)$/.exec(user)?.[1] ?? user)
   const followUp = after(system, 'The situation:')
   if (followUp !== null) return `Hmm. Say that again, more plainly? (${followUp})`
   const closing = after(system, 'What happens now:')

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody } from '../errors.ts'
 
-const ALWAYS_UP = new Set(['/healthz', '/readyz', '/openapi.json'])
+const ALWAYS_UP = new Set(['/', '/healthz', '/readyz', '/openapi.json'])
 
 /** Health, readiness, docs and admin routes answer even under pressure or maintenance. */
 export function alwaysAvailable (req: FastifyRequest): boolean {

@@ -1,17 +1,17 @@
 // The creator console: the single-page app built into console/dist, served at /console with an index.html fallback.
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import { Errors } from '../errors.ts'
+import { repoPath } from '../paths.ts'
 
 export interface ConsoleOptions {
   /** Directory of the built console (default console/dist of this repository). */
   root?: string
 }
 
-const DEFAULT_ROOT = fileURLToPath(new URL('../../console/dist', import.meta.url))
+const DEFAULT_ROOT = repoPath('console', 'dist')
 
 /** The message answered (404, in the error envelope) and logged when the console has not been built. */
 export const NOT_BUILT = 'The creator console is not built: run `npm run console:build` (npm install does it), then restart the server'

@@ -18,7 +18,7 @@ const key = (step: string | null): HeaderSpec => ({
   description: step
     ? `Provider key for the ${step.toLowerCase()} step only; wins over X-LLM-API-Key for that step. Used for this request only: never stored or logged.`
     : 'Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. ' +
-      'Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.',
+      'Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.',
   example: 'sk-proj-your-provider-key'
 })
 

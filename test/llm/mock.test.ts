@@ -74,3 +74,33 @@ t.test('with LLM_MOCK=true a whole conversation runs without any key, streamed w
   const history = await app.inject({ method: 'GET', url: `/api/v1/sdk/chat/${personaId}/history?user_session_id=p1&include_trace=true`, headers })
   t.equal(history.json().messages.length, 7, 'greeting and three turns committed')
 })
+
+t.test('with LLM_MOCK=true AI-assisted authoring answers usable output: identity → scenario → save → publish → a winning turn; polish tidies', async (t) => {
+  const app = await build(t, { LLM_MOCK: 'true' })
+  const account = await register(app)
+  const headers = { authorization: `Bearer ${account.token}`, 'x-llm-model': 'mock/npc' }
+  const identity = await app.inject({ method: 'POST', url: '/api/v1/creator/generate-identity', headers, payload: { concept: 'a grumpy dwarf blacksmith who secretly writes poetry' } })
+  t.equal(identity.statusCode, 200, identity.body)
+  t.match(identity.json(), { name: 'Grumpy Dwarf Blacksmith', persona_identity_prompt: /^You are Grumpy Dwarf Blacksmith, a grumpy dwarf blacksmith who secretly writes poetry\./ })
+
+  const scenario = await app.inject({ method: 'POST', url: '/api/v1/creator/generate-scenario', headers, payload: { persona: identity.json(), idea: 'the player wants a sword forged by nightfall' } })
+  t.equal(scenario.statusCode, 200, scenario.body)
+  const machine = scenario.json().machine
+  t.equal(machine.machine_key, 'wants_sword_forged')
+  t.equal(machine.states.length, 3)
+
+  const saved = await app.inject({ method: 'POST', url: '/api/v1/creator/save', headers, payload: { persona: identity.json(), machines: [machine] } })
+  t.equal(saved.statusCode, 201, saved.body)
+  const personaId = saved.json().persona.id
+  const published = await app.inject({ method: 'POST', url: `/api/v1/personas/${personaId}/publish`, headers })
+  t.equal(published.statusCode, 200, published.body)
+
+  const chat = `/api/v1/chat/${personaId}`
+  t.equal((await app.inject({ method: 'POST', url: `${chat}/init-session`, headers, payload: { user_session_id: 'p1', player_name: 'Ash', player_gender: 'female' } })).statusCode, 200)
+  const turn = await app.inject({ method: 'POST', url: `${chat}/message`, headers, payload: { user_session_id: 'p1', message: 'I need a sword forged before nightfall, please' } })
+  t.match(turn.json(), { current_state: 'agreed', decision: 'pass', outcome: 'ACCEPT', machine_completed: true }, turn.body)
+
+  const polish = await app.inject({ method: 'POST', url: '/api/v1/creator/polish', headers, payload: { text: '  player says   nice thing ', field: 'condition' } })
+  t.equal(polish.statusCode, 200, polish.body)
+  t.same(polish.json(), { text: 'Player says nice thing.' })
+})

@@ -1899,7 +1899,7 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+         * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
          * @example sk-proj-your-provider-key
          */
         XLlmApiKey: string;
@@ -4180,7 +4180,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -4239,7 +4239,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -4448,7 +4448,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -4641,7 +4641,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -4748,7 +4748,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -4862,7 +4862,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -5265,7 +5265,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -5372,7 +5372,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -5486,7 +5486,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
@@ -5841,7 +5841,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (X-LLM-<Step>-API-Key). Not needed for `mock/…` models or when the server has a default key for the route.
+                 * @description Your LLM provider key (OpenAI, Anthropic, Groq, …), used for this request only: never stored or logged. Each step may use its own key (`X-LLM-<Step>-API-Key`). Not needed for `mock/…` models or when the server has a default key for the route.
                  * @example sk-proj-your-provider-key
                  */
                 "X-LLM-API-Key"?: components["parameters"]["XLlmApiKey"];
