@@ -1,15 +1,14 @@
 // Opens the PostgreSQL database named by a postgres:// DATABASE_URL: node-postgres pool, migrations under an advisory lock, instance lock.
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import * as schema from '../db/schema-pg.ts'
 import { ConfigError } from './config.ts'
+import { repoPath } from './paths.ts'
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool }
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../db/migrations-pg')
+const migrationsFolder = repoPath('db', 'migrations-pg')
 
 // Advisory lock keys (one 64-bit key space per database): 'rapp0rm' in ASCII, then a byte per purpose.
 const MIGRATION_LOCK = BigInt('0x7261707030726d01').toString()
