@@ -13,7 +13,7 @@ const dbPlugin = fp(async (app) => {
   app.addHook('onClose', async () => { db.$client.close() })
 }, { name: 'db' })
 
-const UP = ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/static/x', '/api/v1/admin/users', '/elsewhere/admin-only']
+const UP = ['/', '/healthz', '/readyz', '/openapi.json', '/docs', '/docs/static/x', '/api/v1/admin/users', '/elsewhere/admin-only']
 const DOWN = ['/api/v1/things', '/docsx', '/api/v1/administer', '/api/v1/adminx/y', '/healthz/x']
 
 function routes (app: FastifyInstance) {

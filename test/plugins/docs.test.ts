@@ -38,9 +38,9 @@ t.test('schemas with an $id are components under that name; /openapi.json serves
   t.notOk('/openapi.json' in doc.paths, 'the document route itself is hidden')
 })
 
-t.test('the docs UI\'s copy of the document points at the server that served it', async (t) => {
+t.test('Swagger UI\'s copy (/docs/try) of the document points at the server that served it', async (t) => {
   const app = await docsApp(t)
-  const res = await app.inject({ url: '/docs/json', headers: { host: 'games.example:8080' } })
+  const res = await app.inject({ url: '/docs/try/json', headers: { host: 'games.example:8080' } })
   t.equal(res.statusCode, 200)
   t.same(res.json().servers, [{ url: 'http://games.example:8080', description: 'This server' }])
   t.same(res.json().info, published.info)

@@ -3,7 +3,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { documentTransform, routeTransform } from '../../src/plugins/openapi-shape.ts'
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string, license: string }
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string, license: string, homepage: string }
 const INFO = 'x-rapport-route'
 const rate = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
 const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${name}` })
@@ -28,8 +28,8 @@ t.test('info carries the package version and license; shared parameters, headers
   t.equal(out.info.description, 'D')
   t.equal(out.info.version, pkg.version)
   t.same(out.info.license, { name: pkg.license, identifier: pkg.license })
-  t.same(out.info.contact, { name: 'Rapport' })
-  t.notOk('url' in out.info.contact, 'no homepage, no contact url')
+  t.same(out.info.contact, { name: 'Rapport', url: pkg.homepage }, 'the project URL is package.json\'s homepage')
+  t.match(pkg.homepage, /^https:\/\//)
   t.same(out.components.parameters.IdempotencyKey, { name: 'Idempotency-Key', in: 'header', required: false, description: out.components.parameters.IdempotencyKey.description, schema: { type: 'string' }, example: out.components.parameters.IdempotencyKey.example })
   t.match(out.components.parameters.IdempotencyKey.description, /unique string/)
   t.same(Object.keys(out.components.headers), ['RetryAfter', 'XRateLimitLimit', 'XRateLimitRemaining', 'XRateLimitReset'])
