@@ -12,6 +12,7 @@ import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './schemas/api-keys.ts'
 import { personaSchemas } from './schemas/personas.ts'
 import { chatSchemas } from './schemas/chat.ts'
 import dbPlugin from './plugins/db.ts'
+import redisPlugin from './plugins/redis.ts'
 import repositoriesPlugin from './plugins/repositories.ts'
 import authPlugin from './plugins/auth.ts'
 import guardPlugin from './plugins/guard.ts'
@@ -99,14 +100,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   addSchemas(app, [ErrorResponse, Me, User, AuthResponse, RegisterBody, LoginBody, UserPatch, Stats, ApiKey, CreatedApiKey, CreateApiKeyBody, ...personaSchemas, ...chatSchemas, ...authoringSchemas, ...maintenanceSchemas])
 
-  // docs → db → repositories → auth → rate limits → routes
+  // docs → db → redis → repositories → auth → rate limits → routes
   await app.register(docsPlugin, { root: options.docsRoot })
   await app.register(consolePlugin)
   await app.register(dbPlugin, { databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous })
+  await app.register(redisPlugin, { url: config.redis.url })
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })
   await app.register(guardPlugin, { limits: config.rateLimits, windowMs: config.rateLimitWindowMs })
-  await app.register(chatPlugin, { llm: config.llm, chat: config.chat })
+  await app.register(chatPlugin, { llm: config.llm, chat: config.chat, leaseMs: config.redis.leaseMs })
   await app.register(idempotencyPlugin)
   await app.register(pressurePlugin, config.pressure)
   await app.register(maintenancePlugin, config.maintenance)

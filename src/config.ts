@@ -14,6 +14,8 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind' }),
   DATABASE_URL: Type.String({ minLength: 1, default: './data/rapport.db', description: 'SQLite file path, file: URL or :memory:' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis:// or rediss:// URL: shared rate limits, cache invalidation and session leases across instances' })),
+  SESSION_LEASE_MS: Type.Integer({ minimum: 200, maximum: 600_000, default: 10_000, description: 'With Redis: how long a dead instance keeps a session (turn lease) or background job, in ms' }),
   JWT_SECRET: Type.Optional(Type.String({ description: 'HMAC secret for JWTs (>= 32 chars in production)' })),
   JWT_EXPIRES_IN: Type.String({ pattern: '^[0-9]+[smhd]?$', default: '7d', description: 'JWT lifetime, e.g. 7d, 12h, 3600' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Where development secrets are kept' }),
@@ -62,6 +64,8 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string
+  /** Redis (REDIS_URL): shared counters, invalidations and leases; absent = everything stays in process. */
+  redis: { url?: string, leaseMs: number }
   jwtSecret: string
   jwtExpiresIn: string
   adminEmails: Set<string>
@@ -131,6 +135,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
+    redis: { url: env.REDIS_URL, leaseMs: env.SESSION_LEASE_MS },
     jwtSecret,
     // a bare number means seconds (the JWT library reads bare strings as milliseconds)
     jwtExpiresIn: /^[0-9]+$/.test(env.JWT_EXPIRES_IN) ? `${env.JWT_EXPIRES_IN}s` : env.JWT_EXPIRES_IN,

@@ -50,3 +50,12 @@ t.test('lists and numbers are parsed', async (t) => {
   t.equal(c.jwtExpiresIn, '3600s')
   t.equal(c.llm.allowServerKeyForSdk, true)
 })
+
+t.test('Redis is optional; its URL and the lease are checked', async (t) => {
+  const plain = loadConfig({ DATABASE_URL: ':memory:' })
+  t.same(plain.redis, { url: undefined, leaseMs: 10_000 })
+  const c = loadConfig({ DATABASE_URL: ':memory:', REDIS_URL: 'redis://127.0.0.1:6390/2', SESSION_LEASE_MS: '2500' })
+  t.same(c.redis, { url: 'redis://127.0.0.1:6390/2', leaseMs: 2500 })
+  t.throws(() => loadConfig({ DATABASE_URL: ':memory:', REDIS_URL: 'localhost:6379' }), { name: 'ConfigError', message: /REDIS_URL/ })
+  t.throws(() => loadConfig({ DATABASE_URL: ':memory:', SESSION_LEASE_MS: '10' }), { name: 'ConfigError', message: /SESSION_LEASE_MS/ })
+})

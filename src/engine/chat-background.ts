@@ -1,8 +1,9 @@
 // Work after a turn's commit, off the reply's critical path: rolling summaries and output-variable extraction.
 import type { StepConfig } from '../llm/client.ts'
-import type { SessionsRepository } from '../repositories/sessions-repository.ts'
+import type { SessionRecord, SessionsRepository } from '../repositories/sessions-repository.ts'
 import { playerOf, toChat, type Context } from './chat-context.ts'
 import { appendMemory } from './prompts.ts'
+import { createLocalLocks, type BackgroundLocks } from './session-queue.ts'
 import type { Steps } from './steps.ts'
 
 export interface BackgroundOptions {
@@ -12,15 +13,16 @@ export interface BackgroundOptions {
   /** Unsummarized messages a prompt may see; more are folded into the summary until `keep` remain. */
   window: number
   keep: number
+  /** One summary / extraction per session at a time (default: in this process only). */
+  locks?: BackgroundLocks
 }
 
 /**
  * Background tasks of the chat service. Each is tracked (so close can wait for it), never fails a
  * turn, and is retried on a later turn when it fails; one summary / extraction per session at a time.
  */
-export function createBackground ({ repos, steps, log, window, keep }: BackgroundOptions) {
+export function createBackground ({ repos, steps, log, window, keep, locks = createLocalLocks() }: BackgroundOptions) {
   const tasks = new Set<Promise<void>>()
-  const busy = new Set<string>()
   const closing = new AbortController()
 
   function track (task: () => Promise<void>) {
@@ -31,15 +33,17 @@ export function createBackground ({ repos, steps, log, window, keep }: Backgroun
   }
 
   async function summarize (ctx: Context, sessionId: string, step: StepConfig) {
-    const lock = `summary:${sessionId}`
-    if (busy.has(lock)) return
-    const session = repos.sessions.findById(sessionId)
     // seq runs 1..message_count and summarized_count is the last folded seq: count before reading.
-    if (session === null || session.message_count - session.summarized_count <= window) return
-    const unsummarized = repos.sessions.messagesAfter(sessionId, session.summarized_count)
-    const folded = unsummarized.slice(0, unsummarized.length - keep)
-    busy.add(lock)
+    const due = (s: SessionRecord | null): s is SessionRecord => s !== null && s.message_count - s.summarized_count > window
+    if (!due(repos.sessions.findById(sessionId))) return
+    const release = await locks.tryLock(`summary:${sessionId}`)
+    if (release === null) return
     try {
+      // Read again under the lock: another instance may have folded these messages meanwhile.
+      const session = repos.sessions.findById(sessionId)
+      if (!due(session)) return
+      const unsummarized = repos.sessions.messagesAfter(sessionId, session.summarized_count)
+      const folded = unsummarized.slice(0, unsummarized.length - keep)
       const { summary } = await steps.summarize(step, {
         persona: ctx.persona,
         machine: ctx.machine,
@@ -51,18 +55,20 @@ export function createBackground ({ repos, steps, log, window, keep }: Backgroun
     } catch (err) {
       log.warn({ err, sessionId }, 'rolling summary failed; retried on a later turn')
     } finally {
-      busy.delete(lock)
+      release()
     }
   }
 
   async function extractPending (ctx: Context, userSessionId: string, step: StepConfig) {
-    for (const session of repos.sessions.pendingExtractions(ctx.scope, ctx.persona.id, userSessionId)) {
-      const lock = `extract:${session.session_id}`
-      if (busy.has(lock)) continue
-      const machine = ctx.graph.machines.find((m) => m.machine_id === session.machine_id)
-      if (machine === undefined || session.outcome === null) continue
-      busy.add(lock)
+    for (const pending of repos.sessions.pendingExtractions(ctx.scope, ctx.persona.id, userSessionId)) {
+      const machine = ctx.graph.machines.find((m) => m.machine_id === pending.machine_id)
+      if (machine === undefined || pending.outcome === null) continue
+      const release = await locks.tryLock(`extract:${pending.session_id}`)
+      if (release === null) continue
       try {
+        // Read again under the lock: another instance may have extracted it meanwhile.
+        const session = repos.sessions.findById(pending.session_id)
+        if (session === null || !session.extraction_pending || session.outcome === null) continue
         const unsummarized = repos.sessions.messagesAfter(session.session_id, session.summarized_count)
         const result = await steps.extract(step, {
           persona: ctx.persona,
@@ -78,9 +84,9 @@ export function createBackground ({ repos, steps, log, window, keep }: Backgroun
           traceStep: result?.trace ?? null
         })
       } catch (err) {
-        log.warn({ err, sessionId: session.session_id }, 'output-variable extraction failed; retried on a later turn')
+        log.warn({ err, sessionId: pending.session_id }, 'output-variable extraction failed; retried on a later turn')
       } finally {
-        busy.delete(lock)
+        release()
       }
     }
   }

@@ -9,7 +9,7 @@ import { createInitSession } from './chat-init.ts'
 import { streamTurn } from './chat-stream.ts'
 import { createTurns } from './chat-turn.ts'
 import { isMachineAvailable } from './core.ts'
-import { createSessionQueue } from './session-queue.ts'
+import { createSessionQueue, type BackgroundLocks, type SessionQueue } from './session-queue.ts'
 import { createSteps } from './steps.ts'
 import { DEFAULT_PIPELINE, startTurn, type PipelineSettings } from './chat-pipeline.ts'
 import type { ChatHistory, ChatService, HistoryMessage, MachineInfo } from './chat-types.ts'
@@ -27,6 +27,9 @@ export interface ChatServiceOptions {
   keepAfterSummary?: number
   /** How turns are decided and whether replies are speculated (default: sequential, not speculative). */
   pipeline?: PipelineSettings
+  /** Serializes the turns of a session and locks background work (default: in this process). */
+  queue?: SessionQueue
+  locks?: BackgroundLocks
 }
 
 function historyMessage (m: StoredMessage, withTrace: boolean): HistoryMessage {
@@ -44,9 +47,9 @@ export function createChatService (options: ChatServiceOptions): ChatService {
   const window = options.window ?? 16
   const keep = Math.min(options.keepAfterSummary ?? 8, window)
   const steps = createSteps(llm)
-  const queue = createSessionQueue()
+  const queue = options.queue ?? createSessionQueue()
   const resolver = createResolver(options)
-  const background = createBackground({ repos, steps, log, window, keep })
+  const background = createBackground({ repos, steps, log, window, keep, locks: options.locks })
   const turns = createTurns({ repos, resolver, background, window })
   const pipeline = { steps, turns, settings: options.pipeline ?? DEFAULT_PIPELINE }
 

@@ -1,4 +1,4 @@
-// Per-session serialization: work on one session key runs one at a time, in arrival order.
+// Per-session serialization: work on one session key runs one at a time, in arrival order; background work takes try-locks.
 
 export interface SessionQueue {
   /**
@@ -51,5 +51,28 @@ export function createSessionQueue (): SessionQueue {
     acquire,
     run,
     get size () { return tails.size }
+  }
+}
+
+/** Exclusive, non-waiting locks for background work (one summary / extraction per session at a time). */
+export interface BackgroundLocks {
+  /** Resolves with a release function, or null when the lock is held elsewhere. */
+  tryLock: (name: string) => Promise<(() => void) | null>
+}
+
+/** In-process locks: enough while one process serves the database. */
+export function createLocalLocks (): BackgroundLocks {
+  const held = new Set<string>()
+  return {
+    async tryLock (name) {
+      if (held.has(name)) return null
+      held.add(name)
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        held.delete(name)
+      }
+    }
   }
 }

@@ -40,6 +40,8 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
     global: false,
     hook: 'preValidation',
     timeWindow,
+    // With Redis the counters are shared by every instance (same keys: category and IP or API key).
+    ...(app.redis !== null ? { redis: app.redis.client, nameSpace: 'rapport:rl:' } : {}),
     errorResponseBuilder: (_req, ctx) => {
       const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000))
       const err = new Errors.RateLimited(ctx.max, per, seconds)
@@ -92,4 +94,4 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
     const security = securityFor[auth]
     if (security && route.schema) route.schema = { ...route.schema, security }
   })
-}, { name: 'guard', dependencies: ['auth'] })
+}, { name: 'guard', dependencies: ['auth', 'redis'] })

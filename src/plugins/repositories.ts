@@ -5,14 +5,15 @@ import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
 import { createStatsRepository } from '../repositories/stats-repository.ts'
 import { createPersonasRepository } from '../repositories/personas-repository.ts'
 import { createSessionsRepository } from '../repositories/sessions-repository.ts'
+import type { CacheBus } from '../cache-bus.ts'
 
-function createRepositories (db: Parameters<typeof createUsersRepository>[0]) {
-  const users = createUsersRepository(db)
+function createRepositories (db: Parameters<typeof createUsersRepository>[0], bus: CacheBus) {
+  const users = createUsersRepository(db, bus)
   return {
     users,
-    apiKeys: createApiKeysRepository(db, (userId) => users.findById(userId)?.disabled === false),
+    apiKeys: createApiKeysRepository(db, (userId) => users.findById(userId)?.disabled === false, bus),
     stats: createStatsRepository(db),
-    personas: createPersonasRepository(db),
+    personas: createPersonasRepository(db, bus),
     sessions: createSessionsRepository(db)
   }
 }
@@ -25,7 +26,7 @@ declare module 'fastify' {
   }
 }
 
-/** Exposes the repositories as app.repos. */
+/** Exposes the repositories as app.repos; their caches are invalidated through app.cacheBus. */
 export default fp(async function repositoriesPlugin (app) {
-  app.decorate('repos', createRepositories(app.db))
-}, { name: 'repositories', dependencies: ['db'] })
+  app.decorate('repos', createRepositories(app.db, app.cacheBus))
+}, { name: 'repositories', dependencies: ['db', 'redis'] })

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { apiKeys } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
+import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 import { generateApiKey, hashApiKey, sameDigest } from '../security.ts'
 
 export interface ApiKeyView {
@@ -26,10 +27,11 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 /**
  * Data access for API keys. last_used_at is recorded in memory and written in batches (see
- * flushUsage). Key records read on the request path are cached by digest and dropped on revocation;
- * whether the owner is disabled is asked of the users repository (cached and invalidated there).
+ * flushUsage). Key records read on the request path are cached by digest; a revocation invalidates
+ * `api-key:<id>` on the cache bus (every instance drops the record). Whether the owner is disabled
+ * is asked of the users repository (cached and invalidated there).
  */
-export function createApiKeysRepository (db: Db, isUserActive: (userId: string) => boolean) {
+export function createApiKeysRepository (db: Db, isUserActive: (userId: string) => boolean, bus: CacheBus = createCacheBus()) {
   const byHash = db.select({ id: apiKeys.id, keyHash: apiKeys.keyHash, userId: apiKeys.userId, revokedAt: apiKeys.revokedAt })
     .from(apiKeys).where(eq(apiKeys.keyHash, sql.placeholder('hash'))).prepare()
   const cache = new Map<string, KeyRecord>()
@@ -37,6 +39,10 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
     .where(eq(apiKeys.id, sql.placeholder('id'))).prepare()
   // key id → last use (epoch ms), written by flushUsage
   const pendingUse = new Map<string, number>()
+  bus.on('api-key', (keyId) => {
+    if (keyId === '*') return cache.clear()
+    for (const [digest, record] of cache) if (record.id === keyId) cache.delete(digest)
+  })
 
   return {
     /** Creates a key for a user; the full key is returned here and never again. */
@@ -66,7 +72,7 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
       const res = db.update(apiKeys).set({ revokedAt: new Date().toISOString() })
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))).run()
       pendingUse.delete(keyId)
-      for (const [digest, record] of cache) if (record.id === keyId) cache.delete(digest)
+      if (res.changes > 0) bus.invalidate(`api-key:${keyId}`)
       return res.changes > 0
     },
     /**

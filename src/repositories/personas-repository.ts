@@ -11,6 +11,7 @@ import {
   transitions
 } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
+import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 import type { GraphMachine, GraphTransition, PersonaGraph } from '../engine/graph.ts'
 
 /** A persona as the web API shows it. */
@@ -115,7 +116,7 @@ function nextTimestamp (previous: string | null): string {
  * (and the sessions that reference them) survive a save. loadGraph, the chat engine's per-turn
  * read, runs seven prepared statements.
  */
-export function createPersonasRepository (db: Db) {
+export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus()) {
   const id = sql.placeholder('id')
   const byId = db.select().from(personas).where(eq(personas.id, id)).prepare()
   const machinesOf = db.select().from(machines).where(eq(machines.personaId, id))
@@ -321,15 +322,16 @@ export function createPersonasRepository (db: Db) {
   }
 
   // Read-mostly caches for the hot paths (every chat turn loads a graph; every SDK client lists
-  // personas). Every write to personas goes through this repository and drops what it may change;
-  // the server process is the only writer of its SQLite file.
+  // personas). Every write to personas goes through this repository and invalidates
+  // `persona:<id>` on the cache bus, so every instance drops what the write may change.
   const graphCache = new Map<string, LoadedGraph>()
   const sdkListCache = new Map<string, SdkPersonaView[]>()
   const CACHE_LIMIT = 1000
-  function changed (personaId: string) {
-    graphCache.delete(personaId)
+  bus.on('persona', (personaId) => {
+    if (personaId === '*') graphCache.clear(); else graphCache.delete(personaId)
     sdkListCache.clear()
-  }
+  })
+  const changed = (personaId: string) => bus.invalidate(`persona:${personaId}`)
 
   return {
     findById,

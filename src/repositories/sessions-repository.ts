@@ -350,15 +350,18 @@ export function createSessionsRepository (db: Db) {
     /**
      * Stores what was extracted from a completed session: merges `variables` into the player's
      * progress, updates the memory summary with `mergeMemory` (given the stored one), adds the extraction step to the trace of the session's
-     * last message and clears the session's pending flag, in one transaction.
+     * last message and clears the session's pending flag, in one transaction. Applies only while the
+     * extraction is still pending (false otherwise: another worker stored it first, or the session is gone).
      */
-    saveExtraction (sessionId: string, key: { scope: string, personaId: string, userSessionId: string }, result: { variables: Record<string, string>, mergeMemory: (previous: string) => string, traceStep: TurnTrace['steps']['extract'] | null }) {
-      db.transaction((tx) => {
+    saveExtraction (sessionId: string, key: { scope: string, personaId: string, userSessionId: string }, result: { variables: Record<string, string>, mergeMemory: (previous: string) => string, traceStep: TurnTrace['steps']['extract'] | null }): boolean {
+      return db.transaction((tx) => {
+        const claimed = tx.update(sessions).set({ extractionPending: false })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.extractionPending, true))).run().changes === 1
+        if (!claimed) return false
         const progress = readProgress(tx, key.scope, key.personaId, key.userSessionId)
         progress.variables = { ...progress.variables, ...result.variables }
         progress.memory_summary = result.mergeMemory(progress.memory_summary)
         writeProgress(tx, key.scope, key.personaId, key.userSessionId, progress)
-        tx.update(sessions).set({ extractionPending: false }).where(eq(sessions.id, sessionId)).run()
         if (result.traceStep) {
           const last = tx.select({ id: messages.id, trace: messages.trace }).from(messages)
             .where(and(eq(messages.sessionId, sessionId), eq(messages.role, 'assistant')))
@@ -369,6 +372,7 @@ export function createSessionsRepository (db: Db) {
             tx.update(messages).set({ trace: JSON.stringify(trace) }).where(eq(messages.id, last.id)).run()
           }
         }
+        return true
       })
     },
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { asc, count, eq, sql } from 'drizzle-orm'
 import { users } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
+import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 
 export type Role = 'user' | 'admin' | 'guest'
 
@@ -25,11 +26,12 @@ const CACHE_LIMIT = 10_000
 
 /**
  * Data access for users. Records read on the authentication hot path are cached in memory; every
- * write to users goes through this repository and drops the cached record, so a role change or a
- * disabled flag applies on the next request (the server process is the only writer of its SQLite file).
+ * write to users goes through this repository and invalidates `user:<id>` on the cache bus (every
+ * instance drops the record), so a role change or a disabled flag applies on the next request.
  */
-export function createUsersRepository (db: Db) {
+export function createUsersRepository (db: Db, bus: CacheBus = createCacheBus()) {
   const cache = new Map<string, UserView>()
+  bus.on('user', (id) => { if (id === '*') cache.clear(); else cache.delete(id) })
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).prepare()
 
@@ -70,9 +72,9 @@ export function createUsersRepository (db: Db) {
       const set: Partial<Row> = {}
       if (patch.role !== undefined) set.role = patch.role
       if (patch.disabled !== undefined) set.disabled = patch.disabled
-      cache.delete(id)
       if (Object.keys(set).length === 0) return this.findById(id)
       const rows = db.update(users).set(set).where(eq(users.id, id)).returning().all()
+      bus.invalidate(`user:${id}`)
       return rows.length ? view(rows[0]) : null
     },
     count (): number {

@@ -94,7 +94,7 @@ t.test('saveSummary applies only on top of the count it was computed from', asyn
   t.match(repo.findById(s.session_id), { summary: 'First.', summarized_count: 1 })
 })
 
-t.test('saveExtraction merges variables, updates the memory, clears the flag and adds the step to the last trace', async (t) => {
+t.test('saveExtraction merges variables, updates the memory, clears the flag and adds the step to the last trace, once', async (t) => {
   const { repo, key } = setup(t)
   const s = start(repo, key)
   repo.commitTurn(turn(s.session_id, key, 1, {
@@ -102,9 +102,11 @@ t.test('saveExtraction merges variables, updates the memory, clears the flag and
     progress: { scope: key.scope, personaId: key.personaId, userSessionId: 'p1', unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
   }))
   const player = { scope: key.scope, personaId: key.personaId, userSessionId: 'p1' }
-  repo.saveExtraction(s.session_id, player, { variables: { a: '1' }, mergeMemory: (m) => `${m}[one]`, traceStep: { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 } })
-  repo.saveExtraction(s.session_id, player, { variables: { b: '2' }, mergeMemory: (m) => `${m}[two]`, traceStep: null })
-  t.match(repo.progress(key.scope, key.personaId, 'p1'), { variables: { a: '1', b: '2' }, memory_summary: '[one][two]', completed: { door: 'ACCEPT' } })
+  t.equal(repo.saveExtraction(s.session_id, player, { variables: { a: '1' }, mergeMemory: (m) => `${m}[one]`, traceStep: { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 } }), true)
+  // A second worker's extraction of the same session (another instance) is refused and changes nothing.
+  t.equal(repo.saveExtraction(s.session_id, player, { variables: { b: '2' }, mergeMemory: (m) => `${m}[two]`, traceStep: null }), false)
+  t.same(repo.progress(key.scope, key.personaId, 'p1').variables, { a: '1' })
+  t.match(repo.progress(key.scope, key.personaId, 'p1'), { memory_summary: '[one]', completed: { door: 'ACCEPT' } })
   t.equal(repo.findById(s.session_id)?.extraction_pending, false)
   t.same(repo.messagesAfter(s.session_id).at(-1)?.trace?.steps.extract, { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 })
 })
