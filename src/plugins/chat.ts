@@ -7,6 +7,7 @@ import type { ChatService } from '../engine/chat-types.ts'
 import { createLocalLocks, createSessionQueue } from '../engine/session-queue.ts'
 import { createRedisSessionQueue } from '../redis/session-queue.ts'
 import { createRedisLocks } from '../redis/locks.ts'
+import { redisOf } from './redis.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,8 +29,9 @@ export default fp(async function chatPlugin (app, opts: { llm: Config['llm'], ch
   app.decorate('llm', llm)
   // With Redis, turns of a session are serialized and background work locked across instances.
   const leaseMs = opts.leaseMs ?? 10_000
-  const queue = app.redis !== null ? await createRedisSessionQueue({ redis: app.redis, leaseMs, log: app.log }) : createSessionQueue()
-  const locks = app.redis !== null ? createRedisLocks({ client: app.redis.client, leaseMs, log: app.log }) : createLocalLocks()
+  const redis = redisOf(app)
+  const queue = redis !== null ? await createRedisSessionQueue({ redis, leaseMs, log: app.log }) : createSessionQueue()
+  const locks = redis !== null ? createRedisLocks({ client: redis.client, leaseMs, log: app.log }) : createLocalLocks()
   app.decorate('chat', createChatService({ repos: app.repos, llm, llm_config: opts.llm, log: app.log, pipeline: opts.chat, queue, locks }))
   app.addHook('onClose', async () => { await app.chat.close(CLOSE_GRACE_MS) })
-}, { name: 'chat', dependencies: ['repositories', 'redis'] })
+}, { name: 'chat', dependencies: ['repositories'] })

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import { Errors } from '../errors.ts'
 import type { Config } from '../config.ts'
+import { redisOf } from './redis.ts'
 
 export type AuthKind = 'none' | 'jwt' | 'jwt-optional' | 'user' | 'admin' | 'api-key'
 export type LimitCategory = 'generation' | 'chat' | 'general' | 'sdkChat' | 'sdkGeneral'
@@ -36,12 +37,13 @@ const securityFor: Partial<Record<AuthKind, Array<Record<string, string[]>>>> = 
 export default fp(async function guardPlugin (app, opts: { limits: Config['rateLimits'], windowMs?: number }) {
   const timeWindow = opts.windowMs ?? 60_000
   const per = timeWindow === 60_000 ? 'minute' : `${timeWindow / 1000} seconds`
+  const redis = redisOf(app)
   await app.register(rateLimit, {
     global: false,
     hook: 'preValidation',
     timeWindow,
     // With Redis the counters are shared by every instance (same keys: category and IP or API key).
-    ...(app.redis !== null ? { redis: app.redis.client, nameSpace: 'rapport:rl:' } : {}),
+    ...(redis !== null ? { redis: redis.client, nameSpace: 'rapport:rl:' } : {}),
     errorResponseBuilder: (_req, ctx) => {
       const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000))
       const err = new Errors.RateLimited(ctx.max, per, seconds)
@@ -94,4 +96,4 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
     const security = securityFor[auth]
     if (security && route.schema) route.schema = { ...route.schema, security }
   })
-}, { name: 'guard', dependencies: ['auth', 'redis'] })
+}, { name: 'guard', dependencies: ['auth'] })

@@ -1,5 +1,6 @@
 // Redis plugin: app.cacheBus always; with REDIS_URL also app.redis, its two connections, closed on shutdown.
 import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
 import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 import { connectRedis, type RedisConnections } from '../redis/connections.ts'
 
@@ -10,6 +11,11 @@ declare module 'fastify' {
     /** Where repositories drop cached records; broadcast to every instance when Redis is configured. */
     cacheBus: CacheBus
   }
+}
+
+/** app.redis, or null when the redis plugin is not registered (plugins tested alone) or has no URL. */
+export function redisOf (app: FastifyInstance): RedisConnections | null {
+  return app.hasDecorator('redis') ? app.redis : null
 }
 
 /** Channel carrying cache invalidations between instances. */

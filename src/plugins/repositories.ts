@@ -5,7 +5,7 @@ import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
 import { createStatsRepository } from '../repositories/stats-repository.ts'
 import { createPersonasRepository } from '../repositories/personas-repository.ts'
 import { createSessionsRepository } from '../repositories/sessions-repository.ts'
-import type { CacheBus } from '../cache-bus.ts'
+import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 
 function createRepositories (db: Parameters<typeof createUsersRepository>[0], bus: CacheBus) {
   const users = createUsersRepository(db, bus)
@@ -28,5 +28,5 @@ declare module 'fastify' {
 
 /** Exposes the repositories as app.repos; their caches are invalidated through app.cacheBus. */
 export default fp(async function repositoriesPlugin (app) {
-  app.decorate('repos', createRepositories(app.db, app.cacheBus))
-}, { name: 'repositories', dependencies: ['db', 'redis'] })
+  app.decorate('repos', createRepositories(app.db, app.hasDecorator('cacheBus') ? app.cacheBus : createCacheBus()))
+}, { name: 'repositories', dependencies: ['db'] })
