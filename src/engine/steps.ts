@@ -1,6 +1,6 @@
 // The LLM steps of a turn: evaluation, whole or streamed (schema, handles, one repair, recorded fallback), reply, greeting, summary, extraction.
 import { Type, type Static } from '@sinclair/typebox'
-import { parseJsonOutput, type LlmClient, type StepConfig, type TextResult, type TextStream, type TokenUsage } from '../llm/client.ts'
+import { LENGTH_JSON_ERROR, parseJsonOutput, type LlmClient, type StepConfig, type TextResult, type TextStream, type TokenUsage } from '../llm/client.ts'
 import type { StepTrace } from './chat-types.ts'
 import { completeFields } from './json-fields.ts'
 import {
@@ -174,7 +174,7 @@ export function createSteps (llm: LlmClient) {
           const final = await stream.final
           const t = stepTrace(final.model, final.usage, final.latencyMs)
           trace = trace === null ? t : addTrace(trace, t)
-          const parsed = parseJsonOutput(EvaluationSchema, text)
+          const parsed = final.cutAtLimit ? { value: null, errors: [LENGTH_JSON_ERROR] } : parseJsonOutput(EvaluationSchema, text)
           const errors = parsed.value === null ? parsed.errors : offer.check(parsed.value as EvaluationAnswer)
           const reason = errors.length === 0 ? (parsed.value as EvaluationAnswer).reason : null
           if (early !== null) return { ...early, reason, trace }

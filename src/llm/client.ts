@@ -62,6 +62,8 @@ export interface TextResult {
   latencyMs: number
   /** The model string the step asked for. */
   model: string
+  /** Set on a streamed JSON answer the provider cut at its output token limit: its reader counts it invalid. */
+  cutAtLimit?: true
 }
 
 export interface JsonResult extends TextResult {
@@ -150,7 +152,7 @@ function lengthError (): LlmError {
   return new LlmError(500, 'LLM provider error: the answer was cut at the output token limit')
 }
 
-const LENGTH_JSON_ERROR = 'The answer was cut at the output token limit: answer shorter'
+export const LENGTH_JSON_ERROR = 'The answer was cut at the output token limit: answer shorter'
 
 function abortedError (): LlmError {
   return new LlmError(500, 'LLM provider error: the request was aborted', { code: 'RAPPORT_LLM_ABORTED' })
@@ -346,10 +348,11 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
               rawReason = part.rawFinishReason
             }
           }
-          // A JSON answer cut at the limit is judged by its reader (invalid JSON: repaired), like generateJson's.
-          if (judgeFinish(reason, rawReason, [step.apiKey]) === 'length' && output === undefined) throw lengthError()
+          // A JSON answer cut at the limit is judged by its reader (invalid, repaired), like generateJson's.
+          const cut = judgeFinish(reason, rawReason, [step.apiKey]) === 'length'
+          if (cut && output === undefined) throw lengthError()
           completed = true
-          return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
+          return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model, ...(cut ? { cutAtLimit: true as const } : {}) }
         } catch (err) {
           // Once a token went out it cannot be taken back, so only a silent failure is retried.
           if (!streamed && attempt < MAX_ATTEMPTS && guard.retryable(err)) continue

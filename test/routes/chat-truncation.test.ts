@@ -115,8 +115,10 @@ t.test('a reply cut at the output token limit is a 500 and commits nothing; a co
 
 t.test('an evaluation cut at the output token limit is invalid: repaired once, then the turn runs as "no transition"', async (t) => {
   const c = await setup(t)
-  c.evaluate({ json: { transition_id: c.tid('door:approach->guest_list:pass'), follow_up: false, reason: 'Chose.' }, finishReason: 'length' })
-  c.evaluate({ json: { transition_id: c.tid('door:approach->guest_list:pass'), follow_up: false, reason: 'Chose.' }, finishReason: 'length' })
+  // Cut inside the decision fields, so no pipeline can decide from it early.
+  const cutAtLimit = { chunks: ['{"transition_id": ', '"t'], finishReason: 'length' }
+  c.evaluate(cutAtLimit)
+  c.evaluate(cutAtLimit)
   c.reply('Hm.')
   const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'Let me in' })
   t.equal(res.statusCode, 200)
