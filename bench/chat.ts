@@ -22,13 +22,13 @@ const opt = (name: string, full: number, short: number) => {
 }
 const only = (() => { const i = args.indexOf('--only'); return i >= 0 ? args[i + 1] : '' })()
 const synchronous = (() => { const i = args.indexOf('--synchronous'); return i >= 0 ? args[i + 1] : '' })()
-// --pipeline sequential|streamed|speculative pins the turn pipeline; default: the server's (sequential).
+// --pipeline sequential|streamed|speculative pins the turn pipeline; default: speculative (the server's default).
 const PIPELINE_ENV: Record<string, Record<string, string>> = {
   sequential: { CHAT_PIPELINE: 'sequential', SPECULATIVE_REPLY: 'false' },
   streamed: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'false' },
   speculative: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'true' }
 }
-const pipelineName = (() => { const i = args.indexOf('--pipeline'); return i >= 0 ? args[i + 1] : 'sequential' })()
+const pipelineName = (() => { const i = args.indexOf('--pipeline'); return i >= 0 ? args[i + 1] : 'speculative' })()
 if (PIPELINE_ENV[pipelineName] === undefined) throw new Error(`--pipeline must be one of ${Object.keys(PIPELINE_ENV).join(', ')}`)
 const N = {
   turns: opt('turns', 1000, 300),

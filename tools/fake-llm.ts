@@ -23,6 +23,10 @@ export interface FakeRequest {
   jsonMode: boolean
   body: any
   headers: IncomingHttpHeaders
+  /** True once the client went away before the response finished (an aborted call). */
+  aborted: boolean
+  /** Resolves when the response has closed, finished or aborted. */
+  closed: Promise<void>
 }
 
 /** What the fake answers to one request. */
@@ -78,7 +82,8 @@ export function fakeTokens (text: string): string[] {
   return tokens.length > 0 ? tokens : [text]
 }
 
-export type FakeHandler = (req: FakeRequest) => FakeScript
+/** Picks the script of a request; a promise holds the response until it resolves (nothing is sent to a client that went away meanwhile). */
+export type FakeHandler = (req: FakeRequest) => FakeScript | Promise<FakeScript>
 export type FakeScriptOrHandler = FakeScript | FakeHandler
 
 export interface FakeLlm {
@@ -118,7 +123,7 @@ function splitChunks (text: string): string[] {
   return parts.length > 0 ? parts : [text]
 }
 
-function parseRequest (provider: FakeProvider, kind: 'chat' | 'models', req: IncomingMessage, path: string, body: any): FakeRequest {
+function parseRequest (provider: FakeProvider, kind: 'chat' | 'models', req: IncomingMessage, path: string, body: any): Omit<FakeRequest, 'aborted' | 'closed'> {
   let system = ''
   let messages: { role: string, content: string }[] = []
   let jsonMode = false
@@ -193,12 +198,16 @@ export async function startFakeLlm (options: { latency?: FakeLatency } = {}): Pr
   async function handle (req: IncomingMessage, res: ServerResponse) {
     let finishedByServer = false
     let closed = false
-    res.on('close', () => {
-      closed = true
-      if (!res.writableFinished && !finishedByServer) noteAborted()
-    })
+    let parsed: FakeRequest | null = null
     // Delays end early when the connection goes away, so no timer outlives its request.
     const gone = new Promise<void>((resolve) => res.once('close', () => resolve()))
+    res.on('close', () => {
+      closed = true
+      if (!res.writableFinished && !finishedByServer) {
+        if (parsed !== null) parsed.aborted = true
+        noteAborted()
+      }
+    })
     const sleep = (ms: number) => new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms)
       gone.then(() => {
@@ -239,10 +248,11 @@ export async function startFakeLlm (options: { latency?: FakeLatency } = {}): Pr
       return
     }
 
-    const parsed = parseRequest(provider, kind, req, path, body)
+    parsed = { ...parseRequest(provider, kind, req, path, body), aborted: closed, closed: gone }
     requests.push(parsed)
     const next = queue.shift() ?? fallback
-    const script = typeof next === 'function' ? next(parsed) : next
+    const script = typeof next === 'function' ? await next(parsed) : next
+    if (closed) return
 
     if (script.delayMs) await sleep(script.delayMs)
     if (closed) return

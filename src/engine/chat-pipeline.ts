@@ -17,7 +17,7 @@ export interface PipelineSettings {
 /** Per-request override of PipelineSettings.speculativeReply: `on` or `off`. */
 export const SPECULATION_HEADER = 'x-rapport-speculative-reply'
 
-export const DEFAULT_PIPELINE: PipelineSettings = { pipeline: 'sequential', speculativeReply: false }
+export const DEFAULT_PIPELINE: PipelineSettings = { pipeline: 'streamed', speculativeReply: true }
 
 function speculationWanted (settings: PipelineSettings, headers: LlmInput['headers']): boolean {
   const value = headers[SPECULATION_HEADER]

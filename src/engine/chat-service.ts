@@ -25,7 +25,7 @@ export interface ChatServiceOptions {
    */
   window?: number
   keepAfterSummary?: number
-  /** How turns are decided and whether replies are speculated (default: sequential, not speculative). */
+  /** How turns are decided and whether replies are speculated (default: streamed, speculative). */
   pipeline?: PipelineSettings
   /** Serializes the turns of a session and locks background work (default: in this process). */
   queue?: SessionQueue

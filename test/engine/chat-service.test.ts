@@ -42,10 +42,11 @@ t.beforeEach(() => {
   fake.reset()
   plan = { eval: [], reply: [], summary: [], extract: [] }
   replyFault = null
-  const pickReply = replyPicker(() => plan.reply.shift() ?? defaults.reply)
+  const picker = replyPicker()
   fake.setDefault((req) => {
     const kind = kindOf(req)
-    if (kind === 'reply') return replyFault ?? pickReply(req)
+    if (kind === 'eval') picker.evaluation(req)
+    if (kind === 'reply') return picker.reply(req, () => replyFault ?? plan.reply.shift() ?? defaults.reply)
     return plan[kind].shift() ?? defaults[kind]
   })
 })

@@ -2,7 +2,8 @@
 import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { RapportApp } from '../../src/app.ts'
-import { build, createKey, register, type Account } from './build.ts'
+import type { Config } from '../../src/config.ts'
+import { build, createKey, register, testConfig, type Account } from './build.ts'
 import { saveExample, type ExampleName } from './examples.ts'
 import { startFakeLlm, type FakeLlm, type FakeRequest, type FakeScript } from './fake-llm.ts'
 
@@ -29,14 +30,20 @@ export interface Scripted {
   reply: (answer: string | FakeScript) => void
   /** Every request of `role` answers `script` (a fault) until called again with null. */
   failing: (role: Role, script: FakeScript | null) => void
-  /** Requests of one role so far. */
+  /** Requests of one role so far (aborted ones included). */
   requestsOf: (role: Role) => FakeRequest[]
+  /** Requests of one role the client did not abort: the calls whose answer the engine took. */
+  answeredOf: (role: Role) => FakeRequest[]
+  /** Resolves once every request so far has closed (so `aborted` is final for each). */
+  settled: () => Promise<void>
   /** transition_id of `from->to:decision`. */
   tid: (spec: string) => string
 }
 
 export interface ChatSetup extends Scripted {
   app: RapportApp
+  /** The turn pipeline the app runs (the default, RAPPORT_TEST_PIPELINE or the test's env). */
+  pipeline: Config['chat']
   owner: Account
   key: string
   persona: { id: string, name: string, description: string, owner_id: string }
@@ -62,22 +69,43 @@ export function transitionHandles (saved: { machines: Array<{ transitions: Array
   return handles
 }
 
+/** Event-loop turns a reply waits, after the last evaluation closed, for the client to act on it (abort a discarded speculation, ask for a repair). */
+const SETTLE_TURNS = 20
+
+export interface ReplyPicker {
+  /** Notes an evaluation request (every one, on arrival): replies wait while evaluations are open. */
+  evaluation: (req: FakeRequest) => void
+  /** The script of a reply request, once it is known to be a reply the turn uses. */
+  reply: (req: FakeRequest, script: () => FakeScript) => Promise<FakeScript>
+}
+
 /**
- * Reply scripts handed out so a turn gets its scripted reply under every pipeline: a reply request
- * for the same conversation as an earlier one but with another system prompt is the turn's reply
- * after a discarded speculative one, and gets the script the speculation took.
+ * Reply scripts handed out so a turn gets its scripted reply under every pipeline. A reply request
+ * takes its script only once no evaluation is open and the client has had a few event-loop turns to
+ * act on the last one's answer. A speculative reply the decision discards is aborted while it waits,
+ * so it never takes a script (nor any fault), and the reply started in its place takes the turn's
+ * script. The app and the fake share one process, so those turns are not wall-clock time.
  */
-export function replyPicker (next: () => FakeScript): (req: FakeRequest) => FakeScript {
-  const seen = new Map<string, { system: string, script: FakeScript }>()
-  return (req) => {
-    // A greeting is never speculated: the greetings of two machines share their messages, not their script.
-    if (req.system.includes('Open the conversation: greet')) return next()
-    const key = JSON.stringify(req.messages)
-    const earlier = seen.get(key)
-    if (earlier !== undefined && earlier.system !== req.system) return earlier.script
-    const script = next()
-    seen.set(key, { system: req.system, script })
-    return script
+export function replyPicker (): ReplyPicker {
+  const open = new Set<FakeRequest>()
+  let changes = 0
+  return {
+    evaluation (req) {
+      open.add(req)
+      changes++
+      req.closed.then(() => { open.delete(req); changes++ }, () => {})
+    },
+    async reply (req, script) {
+      let seen = -1
+      for (let quiet = 0; quiet < SETTLE_TURNS;) {
+        if (open.size > 0) await Promise.race([...open].map((r) => r.closed))
+        await new Promise((resolve) => setImmediate(resolve))
+        if (req.aborted) return { text: '' }
+        quiet = seen === changes && open.size === 0 ? quiet + 1 : 0
+        seen = changes
+      }
+      return script()
+    }
   }
 }
 
@@ -90,21 +118,26 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
     for (const tr of m.transitions) transitions.set(`${m.machine_key}:${tr.from_state_key}->${tr.to_state_key}:${tr.decision_type}`, tr.transition_id)
   }
   const handles = transitionHandles(saved)
-  const pickReply = replyPicker(() => replies.shift() ?? { text: 'Fine words.' })
+  const picker = replyPicker()
   const tid = (spec: string) => {
     const id = transitions.get(spec)
     if (id === undefined) throw new Error(`no transition ${spec}`)
     return id
   }
   const faults = new Map<Role, FakeScript>()
-  fake.setDefault((req) => {
-    const role = roleOf(req)
+  const scriptOf = (role: Role, req: FakeRequest): FakeScript => {
     const fault = faults.get(role)
     if (fault) return fault
     if (role === 'evaluate') return evals.shift() ?? { json: { transition_id: null, follow_up: false, reason: 'Nothing applies.' } }
     if (role === 'extract') return { json: { variables: {}, memory: 'They met.' } }
     if (role === 'summary') return { text: 'They talked.' }
-    return pickReply(req)
+    return replies.shift() ?? { text: 'Fine words.' }
+  }
+  fake.setDefault((req) => {
+    const role = roleOf(req)
+    if (role === 'evaluate') picker.evaluation(req)
+    // A reply's fault too waits until the reply is the turn's: a discarded speculation meets neither.
+    return role === 'reply' ? picker.reply(req, () => scriptOf(role, req)) : scriptOf(role, req)
   })
   return {
     fake,
@@ -122,7 +155,9 @@ export function scriptFake (fake: FakeLlm, saved: any): Scripted {
       if (script === null) faults.delete(role)
       else faults.set(role, script)
     },
-    requestsOf: (role) => fake.requests.filter((r) => r.kind === 'chat' && roleOf(r) === role)
+    requestsOf: (role) => fake.requests.filter((r) => r.kind === 'chat' && roleOf(r) === role),
+    answeredOf: (role) => fake.requests.filter((r) => r.kind === 'chat' && roleOf(r) === role && !r.aborted),
+    settled: async () => { await Promise.all(fake.requests.map((r) => r.closed)) }
   }
 }
 
@@ -139,6 +174,7 @@ export async function chatSetup (t: Test, options: { example?: ExampleName, publ
   return {
     ...scripted,
     app,
+    pipeline: testConfig(options.env).chat,
     owner,
     key,
     saved,

@@ -12,6 +12,8 @@ interface Fault {
   retryAfter?: string
   /** Provider calls of the failing step (a retried fault is called twice). */
   calls: number
+  /** The same when the reply is a streamed provider call (a speculated one): a failure after its first token is not retried. */
+  streamedCalls?: number
 }
 
 const KEY_REJECTED = 'The LLM provider rejected the LLM API key (X-LLM-API-Key)'
@@ -22,12 +24,13 @@ const FAULTS: Fault[] = [
   { name: '500 outage', script: { status: 500 }, status: 500, message: 'LLM provider error: the provider answered 500', calls: 2 },
   { name: '400 unknown model', script: { status: 404 }, status: 400, message: /^The LLM provider rejected the request: The model `gpt-4o-mini` does not exist/, calls: 1 },
   { name: 'slow first token (timeout)', script: { firstTokenDelayMs: 3000, text: 'late' }, status: 500, message: 'LLM provider error: timed out', calls: 0 },
-  { name: 'connection cut mid-way', script: { cutAfterChunks: 1, text: 'cut off here' }, status: 500, message: 'LLM provider error: could not reach the provider or the connection was interrupted', calls: 2 },
+  { name: 'connection cut mid-way', script: { cutAfterChunks: 1, text: 'cut off here' }, status: 500, message: 'LLM provider error: could not reach the provider or the connection was interrupted', calls: 2, streamedCalls: 1 },
   { name: 'malformed response', script: { malformed: true }, status: 500, message: 'LLM provider error: the provider sent an invalid response', calls: 0 }
 ]
 
 async function setup (t: Test) {
-  const c = await chatSetup(t, { env: { LLM_TIMEOUT_MS: '500' } })
+  // 1.5 s: short enough for the slow-first-token fault (3 s), long enough for a loaded machine.
+  const c = await chatSetup(t, { env: { LLM_TIMEOUT_MS: '1500' } })
   c.reply('Hi.')
   const started = await c.sdk('POST', `/chat/${c.persona.id}/init-session`, { user_session_id: 'p1', player_name: 'Ada', player_gender: 'female' })
   t.equal(started.statusCode, 200)
@@ -41,8 +44,10 @@ const snapshot = async (c: ChatSetup) => {
   return (await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1&include_trace=true`)).json()
 }
 
-function count (c: ChatSetup, role: Role) {
-  return c.requestsOf(role).length
+/** Calls of a step whose answer the engine took (a discarded speculative reply is aborted, so it does not count). */
+async function count (c: ChatSetup, role: Role) {
+  await c.settled()
+  return c.answeredOf(role).length
 }
 
 async function retryAfterFault (t: Test, c: ChatSetup) {
@@ -58,17 +63,22 @@ for (const step of ['evaluate', 'reply'] as const) {
     t.test(`POST /sdk/chat/:id/message with ${fault.name} on the ${step} step answers ${fault.status} and commits nothing`, async (t) => {
       const c = await setup(t)
       const before = await snapshot(c)
-      const calls = count(c, step)
+      const calls = await count(c, step)
       c.failing(step, fault.script)
       const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'second' })
       c.failing(step, null)
+      // No transition: the reply is the speculated one, a streamed provider call, when the pipeline speculates.
+      const expectedCalls = step === 'reply' && c.pipeline.speculativeReply ? fault.streamedCalls ?? fault.calls : fault.calls
       t.equal(res.statusCode, fault.status)
       t.match(res.json(), { error: { message: fault.message } })
       t.same(Object.keys(res.json()), ['error'])
       t.same(Object.keys(res.json().error), ['message'])
       if (fault.retryAfter) t.equal(res.headers['retry-after'], fault.retryAfter)
-      if (fault.calls > 0) t.equal(count(c, step) - calls, fault.calls, `${fault.calls} provider call(s) of the step`)
-      if (step === 'evaluate') t.equal(count(c, 'reply'), 2, 'no reply after a failed evaluation')
+      if (fault.calls > 0) t.equal(await count(c, step) - calls, expectedCalls, `${expectedCalls} provider call(s) of the step`)
+      if (step === 'evaluate') {
+        t.equal(await count(c, 'reply'), 2, 'no reply answered after a failed evaluation')
+        t.ok(c.requestsOf('reply').slice(2).every((r) => r.aborted), 'a speculated reply was aborted upstream')
+      }
       t.notMatch(res.body, 'sk-test', 'the LLM key is never echoed')
       t.same(await snapshot(c), before, 'session and history unchanged')
       await retryAfterFault(t, c)

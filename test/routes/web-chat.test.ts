@@ -117,8 +117,10 @@ t.test('web chat uses the Chat rate category for turns and General for the rest'
   await web(c.app, c.owner, 'POST', `${base}/message/stream`, { user_session_id: 'web', message: 'two' })
   const limited = await web(c.app, c.owner, 'POST', `${base}/message`, { user_session_id: 'web', message: 'three' })
   t.equal(limited.statusCode, 429)
-  t.equal(limited.headers['retry-after'], '60')
-  t.same(limited.json(), { error: { message: 'Rate limit exceeded: 3 requests per minute allowed. Retry after 60 seconds' } })
+  // The wait is what is left of the minute the first turn opened (less than 60 s on a slow machine).
+  const wait = Number(limited.headers['retry-after'])
+  t.ok(wait >= 1 && wait <= 60, `retry-after ${wait} is within the window`)
+  t.same(limited.json(), { error: { message: `Rate limit exceeded: 3 requests per minute allowed. Retry after ${wait} seconds` } })
   t.equal((await web(c.app, c.owner, 'GET', `${base}/history?user_session_id=web`)).statusCode, 200, 'General is a separate bucket')
 })
 
