@@ -9,6 +9,9 @@ import { startFakeLlm, type FakeLlm, type FakeRequest, type FakeScript } from '.
 import type { RapportApp } from '../../src/app.ts'
 import type { ChatResponse, Viewer } from '../../src/engine/chat-types.ts'
 
+// About 30 tests, each with its own app and accounts: on a loaded 2-core machine more than tap's 240 s per file.
+t.setTimeout(600_000)
+
 const KEY = 'sk-test-0123456789abcdef'
 const HEADERS = { 'x-llm-api-key': KEY }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

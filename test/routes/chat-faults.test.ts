@@ -4,6 +4,9 @@ import { chatSetup, type ChatSetup, type Role } from '../helpers/chat.ts'
 import type { FakeScript } from '../helpers/fake-llm.ts'
 import { parseSse } from '../helpers/sse.ts'
 
+// About 30 tests, each with its own app and accounts: on a loaded 2-core machine more than tap's 240 s per file.
+t.setTimeout(600_000)
+
 interface Fault {
   name: string
   script: FakeScript
