@@ -38,6 +38,7 @@ export const EnvSchema = Type.Object({
   LLM_MOCK: Type.Boolean({ default: false, description: 'Answer mock/… models in-process (deterministic, keyless, no network): for demos and game CI' }),
   CHAT_PIPELINE: Type.Union([Type.Literal('streamed'), Type.Literal('sequential')], { default: 'streamed', description: 'How a turn is decided: streamed (from the streamed evaluation, as soon as its decision is complete) or sequential (the whole evaluation first)' }),
   SPECULATIVE_REPLY: Type.Boolean({ default: true, description: 'Start the unchanged-state reply while the evaluation runs' }),
+  SPECULATIVE_TRANSITIONS: Type.Integer({ minimum: 0, maximum: 16, default: 0, description: 'With SPECULATIVE_REPLY: also start the replies of up to this many offered transitions (priority order)' }),
   OPENAI_BASE_URL: Type.Optional(Type.String()),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String()),
   GROQ_BASE_URL: Type.Optional(Type.String()),
@@ -84,7 +85,7 @@ export interface Config {
   pressure: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number, maxRssBytes: number, retryAfterS: number }
   maintenance: { forced: boolean, retryAfterS: number, cacheMs: number }
   /** The turn pipeline (README "How a turn works"). */
-  chat: { pipeline: 'streamed' | 'sequential', speculativeReply: boolean }
+  chat: { pipeline: 'streamed' | 'sequential', speculativeReply: boolean, speculativeTransitions: number }
   llm: {
     defaultModel: string
     timeoutMs: number
@@ -161,7 +162,7 @@ export function loadConfig (source: Record<string, string | undefined> = process
       retryAfterS: env.PRESSURE_RETRY_AFTER_S
     },
     maintenance: { forced: env.MAINTENANCE_MODE, retryAfterS: env.MAINTENANCE_RETRY_AFTER_S, cacheMs: env.MAINTENANCE_CACHE_MS },
-    chat: { pipeline: env.CHAT_PIPELINE, speculativeReply: env.SPECULATIVE_REPLY },
+    chat: { pipeline: env.CHAT_PIPELINE, speculativeReply: env.SPECULATIVE_REPLY, speculativeTransitions: env.SPECULATIVE_TRANSITIONS },
     llm: {
       defaultModel: env.DEFAULT_LLM_MODEL,
       timeoutMs: env.LLM_TIMEOUT_MS,

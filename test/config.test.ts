@@ -14,7 +14,7 @@ t.test('defaults work on a laptop', async (t) => {
   t.same(c.rateLimits, { generation: 10, chat: 60, general: 120, sdkChat: 30, sdkGeneral: 60 })
   t.equal(c.rateLimitWindowMs, 60_000)
   t.equal(c.llm.defaultModel, 'gpt-4o-mini')
-  t.same(c.chat, { pipeline: 'streamed', speculativeReply: true }, 'turns decided from the streamed evaluation, the reply speculated')
+  t.same(c.chat, { pipeline: 'streamed', speculativeReply: true, speculativeTransitions: 0 }, 'turns decided from the streamed evaluation, the reply speculated')
   t.equal(c.jwtExpiresIn, '7d')
   t.ok(c.jwtSecret.length >= 32, 'a development secret is generated')
 })

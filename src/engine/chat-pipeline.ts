@@ -1,7 +1,7 @@
 // The turn pipeline: evaluate (whole or streamed) → decide → reply, with the reply speculated during the evaluation when enabled.
 import type { Context } from './chat-context.ts'
 import type { ChatResponse, LlmInput, TurnTimeline } from './chat-types.ts'
-import type { PreparedTurn, Turns } from './chat-turn.ts'
+import type { PreparedTurn, TurnBasis, Turns } from './chat-turn.ts'
 import { startStreamedReply, startWholeReply, replyRequest, type RunningReply } from './reply-run.ts'
 import { stepTrace, type EvaluationDecision, type EvaluationResult, type Steps } from './steps.ts'
 
@@ -12,18 +12,38 @@ export interface PipelineSettings {
   pipeline: PipelineKind
   /** Start the reply the turn gets when its reply input does not change while the evaluation runs. */
   speculativeReply: boolean
+  /** With speculativeReply: also start the replies of up to this many offered transitions (priority order) that change the reply. */
+  speculativeTransitions: number
 }
 
 /** Per-request override of PipelineSettings.speculativeReply: `on` or `off`. */
 export const SPECULATION_HEADER = 'x-rapport-speculative-reply'
 
-export const DEFAULT_PIPELINE: PipelineSettings = { pipeline: 'streamed', speculativeReply: true }
+export const DEFAULT_PIPELINE: PipelineSettings = { pipeline: 'streamed', speculativeReply: true, speculativeTransitions: 0 }
 
 function speculationWanted (settings: PipelineSettings, headers: LlmInput['headers']): boolean {
   const value = headers[SPECULATION_HEADER]
   if (value === 'on') return true
   if (value === 'off') return false
   return settings.speculativeReply
+}
+
+/**
+ * The speculative replies of a turn: the unchanged-state one, then those of up to
+ * `speculativeTransitions` offered transitions (priority order) whose reply request differs from every
+ * one already started. Each is what the turn's own decision would produce (the same pure decide).
+ */
+function speculate (deps: PipelineDeps, ctx: Context, basis: TurnBasis, signal: AbortSignal): RunningReply[] {
+  const { steps, turns, settings } = deps
+  const response = basis.configs.response
+  const started = [startStreamedReply(steps, response, turns.unchangedReplyInput(basis), signal)]
+  for (const t of basis.evaluationInput.transitions) {
+    if (started.length > settings.speculativeTransitions) break
+    const input = turns.decide(ctx, basis, { transition_id: t.transition_id ?? null, follow_up: false }).replyInput
+    const request = replyRequest(response, input)
+    if (!started.some((s) => s.request === request)) started.push(startStreamedReply(steps, response, input, signal))
+  }
+  return started
 }
 
 /** A decided turn whose reply is running. */
@@ -55,13 +75,13 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
   const response = basis.configs.response
 
   const evaluationStart = since()
-  let speculated: RunningReply | null = null
-  if (speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)) {
-    speculated = startStreamedReply(steps, response, turns.unchangedReplyInput(basis), signal)
-  }
+  // The evaluation first: it is on the critical path, the speculative replies have slack.
   const evaluation: { decision: Promise<EvaluationDecision>, result: Promise<EvaluationResult> } = settings.pipeline === 'streamed'
     ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal)
     : (() => { const whole = steps.evaluate(basis.configs.eval, basis.evaluationInput, signal); return { decision: whole, result: whole } })()
+  const speculated = speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)
+    ? speculate(deps, ctx, basis, signal)
+    : []
   // A failure after the decision (the evaluation's rest) fails the turn at once: stop the reply too.
   let evaluationFailure: unknown = null
   evaluation.result.catch((err: unknown) => {
@@ -78,20 +98,19 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
   }
   const decisionAt = performance.now()
 
-  let reply: RunningReply
-  let speculation: TurnTimeline['speculation'] = 'off'
-  let wasted = { in: 0, out: 0 }
-  if (speculated !== null && speculated.request === replyRequest(response, turn.replyInput)) {
-    reply = speculated
-    speculation = 'used'
-  } else {
-    if (speculated !== null) {
-      speculated.abort()
-      wasted = speculated.tokens()
-      speculation = 'discarded'
-    }
-    reply = streamed ? startStreamedReply(steps, response, turn.replyInput, signal) : startWholeReply(steps, response, turn.replyInput, signal)
+  const decided = replyRequest(response, turn.replyInput)
+  const match = speculated.find((s) => s.request === decided)
+  const wasted = { in: 0, out: 0 }
+  for (const s of speculated) {
+    if (s === match) continue
+    s.abort()
+    const spent = s.tokens()
+    wasted.in += spent.in
+    wasted.out += spent.out
   }
+  const speculation: TurnTimeline['speculation'] = speculated.length === 0 ? 'off' : match !== undefined ? 'used' : 'discarded'
+  const reply: RunningReply = match ??
+    (streamed ? startStreamedReply(steps, response, turn.replyInput, signal) : startWholeReply(steps, response, turn.replyInput, signal))
 
   return {
     turn,

@@ -138,3 +138,28 @@ t.test('an evaluation that fails after its decision fails the streamed turn afte
   t.notOk(events.some((e) => e.event === 'done'))
   t.same((await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).json(), before)
 })
+
+t.test('SPECULATIVE_TRANSITIONS: the replies of the offered transitions are speculated too; the decided one is used, the others are aborted upstream, never streamed or committed', async (t) => {
+  const c = await setup(t, { SPECULATIVE_TRANSITIONS: '3' })
+  const door = c.machine('door')
+  const instruction = (key: string) => door.states.find((s: { state_key: string }) => s.state_key === key).prompt_instruction
+  c.fake.setDefault((req) => {
+    if (roleOf(req) === 'evaluate') return choosing(c, 'door:approach->vibe_check:pass')
+    // Only vibe_check's reply ever answers; the others would be seen if they were not aborted.
+    return req.system.includes(instruction('vibe_check')) ? { text: 'What are we celebrating?', chunkDelayMs: 50 } : { text: SPECULATED, firstTokenDelayMs: 20_000 }
+  })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'I came for the DJ' })
+  const replies = c.requestsOf('reply').slice(1)
+  // approach offers turned_away (kick_out), guest_list, vibe_check and a redirect: the redirect's reply is the unchanged one.
+  t.equal(replies.length, 4, 'the unchanged reply and three transitions\' replies, started together')
+  t.ok(['approach', 'turned_away', 'guest_list', 'vibe_check'].every((k) => replies.some((r) => r.system.includes(instruction(k)))))
+  await c.fake.waitForAborted(3)
+  t.same(replies.filter((r) => !r.aborted).map((r) => r.system.includes(instruction('vibe_check'))), [true], 'all but the decided one were aborted')
+  t.notOk(res.body.includes(SPECULATED))
+  const events = parseSse(res.body)
+  t.same(events.filter((e) => e.event === 'text_delta').map((e) => e.data.text).join(''), 'What are we celebrating?')
+  const last = await lastTrace(c)
+  t.equal(last.content, 'What are we celebrating?')
+  t.match(last.trace, { decision: 'pass', timeline: { speculation: 'used' } })
+  t.ok(last.trace.wasted_tokens.tokens_in > 0, 'the three discarded prompts count as wasted')
+})
