@@ -92,7 +92,7 @@ export async function openPostgres (databaseUrl: string, opts: { redis: boolean,
       close: async () => {
         held = undefined
         await lock.end().catch(() => {})
-        await pool.end()
+        if (!pool.ended) await pool.end()
       }
     }
   } catch (err) {

@@ -1,5 +1,8 @@
-// PostgreSQL opening: migrations applied exactly once by instances starting together, the instance lock, faithful column types.
-import { readFileSync } from 'node:fs'
+// PostgreSQL: migrations applied exactly once by instances starting together, the instance lock, faithful column types, backups.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import pg from 'pg'
 import { eq } from 'drizzle-orm'
@@ -74,4 +77,34 @@ t.test('timestamps read back as the ISO strings written, booleans as booleans, J
   const { rows } = await db.$client.query('select pg_typeof(created_at)::text as ts, pg_typeof(is_published)::text as b from personas')
   t.same(rows[0], { ts: 'timestamp with time zone', b: 'boolean' }, 'native column types')
   t.ok(messages && sessions)
+})
+
+t.test('npm run backup on PostgreSQL dumps with pg_dump; the dump restores into an empty database', async (t) => {
+  const url = await freshDatabase(t)
+  const opened = await openPostgres(url, { redis: false })
+  await opened.db.insert(users).values({ id: 'u1', email: 'kept@example.com', displayName: null, role: 'user', passwordHash: null, createdAt: '2026-03-04T05:06:07.089Z' })
+  await opened.close()
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-pgdump-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const target = join(dir, 'rapport.dump')
+  const run = () => new Promise<{ code: number | null, output: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', target], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: url } })
+    let output = ''
+    child.stdout.on('data', (d) => { output += d })
+    child.stderr.on('data', (d) => { output += d })
+    child.on('exit', (code) => resolve({ code, output }))
+  })
+  const first = await run()
+  t.equal(first.code, 0, first.output)
+  t.match(first.output, /pg_dump .* restore with: pg_restore/)
+  const again = await run()
+  t.equal(again.code, 1, 'an existing backup is never overwritten')
+  t.match(again.output, /already exists/)
+  const restored = await freshDatabase(t, { empty: true })
+  execFileSync('pg_restore', ['--dbname', restored, target])
+  const client = new pg.Client({ connectionString: restored })
+  await client.connect()
+  t.teardown(() => client.end())
+  const { rows } = await client.query('select email, created_at from users')
+  t.same(rows.map((r) => [r.email, (r.created_at as Date).toISOString()]), [['kept@example.com', '2026-03-04T05:06:07.089Z']])
 })
