@@ -98,3 +98,34 @@ t.test('closing the server flushes the batched key usage', async (t) => {
   await app.close()
   t.same(flushes, ['flush'])
 })
+
+t.test('key usage is flushed every 5 seconds while the server runs', async (t) => {
+  const realSetInterval = globalThis.setInterval
+  const timers: Array<{ fn: () => void, ms: number | undefined }> = []
+  globalThis.setInterval = ((fn: () => void, ms?: number) => {
+    timers.push({ fn, ms })
+    return realSetInterval(() => {}, 1 << 30)
+  }) as typeof setInterval
+  t.teardown(() => { globalThis.setInterval = realSetInterval })
+  const { flushes } = await appWith(t, [])
+  globalThis.setInterval = realSetInterval
+  const flusher = timers.filter((x) => x.ms === 5000)
+  t.equal(flusher.length, 1, 'one 5 s timer')
+  flusher[0].fn()
+  flusher[0].fn()
+  t.same(flushes, ['flush', 'flush'])
+})
+
+t.test('the plugin is named auth (the guard depends on it) and needs the repositories plugin', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fakeRepos(new Map(), {}, []))
+  await app.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
+  await app.register(fp(async () => {}, { name: 'needs-auth', dependencies: ['auth'] }))
+  await t.resolves(app.ready())
+
+  const bare = Fastify()
+  t.teardown(() => bare.close())
+  bare.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
+  await t.rejects(bare.ready(), /repositories/)
+})

@@ -177,3 +177,25 @@ t.test('routes with a schema document their security scheme', async (t) => {
     '/plain': 'none'
   })
 })
+
+t.test('only routes with a category are counted: no rate-limit headers on a route without a limit', async (t) => {
+  const app = await appWith(t, [{ url: '/free', limit: false }, { url: '/counted', limit: 'general' }])
+  const free = await get(app, '/free')
+  t.equal(free.headers['x-ratelimit-limit'], undefined)
+  t.equal(free.headers['x-ratelimit-remaining'], undefined)
+  t.equal((await get(app, '/counted')).headers['x-ratelimit-limit'], '2')
+})
+
+t.test('the plugin is named guard (idempotency depends on it) and needs the auth plugin', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fakeAuth)
+  await app.register(guard, { limits: LIMITS })
+  await app.register(fp(async () => {}, { name: 'needs-guard', dependencies: ['guard'] }))
+  await t.resolves(app.ready())
+
+  const bare = Fastify()
+  t.teardown(() => bare.close())
+  bare.register(guard, { limits: LIMITS })
+  await t.rejects(bare.ready(), /auth/)
+})
