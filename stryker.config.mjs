@@ -8,10 +8,10 @@ const targets = (process.env.MUTATE || FOLDERS.join(',')).split(',').map((f) => 
 const unknown = targets.filter((f) => !FOLDERS.includes(f) && !(f.endsWith('.ts') && FOLDERS.includes(f.split('/')[0])))
 if (unknown.length > 0) throw new Error(`MUTATE: unknown folder(s) or file(s) ${unknown.join(', ')}; use ${FOLDERS.join(', ')} or files in them`)
 const mutate = targets.map((f) => f.endsWith('.ts') ? `src/${f}` : `src/${f}/**/*.ts`)
-// Every test file but the two that start other processes (the built server, Chromium); tap-runner's globs take no
+// Every test file but those that start other processes (the built server, Chromium); tap-runner's globs take no
 // negation. A mutant's covering files run in this order and the first failure kills it, so focused unit tests go first.
 // MUTATE_TESTS=test/engine,test/pins (path prefixes, in this order) limits the files, for a quicker, less thorough run.
-const SLOW = new Set(['test/server.test.ts', 'test/console/console.test.ts'])
+const SLOW = new Set(['test/server.test.ts', 'test/console/console.test.ts', 'test/docs/docs-browser.test.ts'])
 const only = process.env.MUTATE_TESTS?.split(',').map((p) => p.trim()).filter(Boolean)
 // Within a prefix files run alphabetically, so the quick unit files are named before the slow service ones
 // (test/engine/chat-service*.test.ts take a minute or more each on a busy machine).
