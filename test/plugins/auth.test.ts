@@ -122,10 +122,10 @@ t.test('the plugin is named auth (the guard depends on it) and needs the reposit
   await app.register(fakeRepos(new Map(), {}, []))
   await app.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
   await app.register(fp(async () => {}, { name: 'needs-auth', dependencies: ['auth'] }))
-  await t.resolves(app.ready())
+  await t.resolves(async () => { await app.ready() })
 
   const bare = Fastify()
   t.teardown(() => bare.close())
   bare.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
-  await t.rejects(bare.ready(), /repositories/)
+  await t.rejects(async () => { await bare.ready() }, /repositories/)
 })

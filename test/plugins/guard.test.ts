@@ -192,10 +192,10 @@ t.test('the plugin is named guard (idempotency depends on it) and needs the auth
   await app.register(fakeAuth)
   await app.register(guard, { limits: LIMITS })
   await app.register(fp(async () => {}, { name: 'needs-guard', dependencies: ['guard'] }))
-  await t.resolves(app.ready())
+  await t.resolves(async () => { await app.ready() })
 
   const bare = Fastify()
   t.teardown(() => bare.close())
   bare.register(guard, { limits: LIMITS })
-  await t.rejects(bare.ready(), /auth/)
+  await t.rejects(async () => { await bare.ready() }, /auth/)
 })
