@@ -141,7 +141,7 @@ async function main () {
       process.send?.({ id: m.id, now: now() })
     }
   })
-  process.on('SIGTERM', () => { fake.close().finally(() => process.exit(0)) })
+  process.on('SIGTERM', () => { fake.close().then(() => process.exit(0), () => process.exit(0)) })
   process.on('disconnect', () => process.exit(0))
   process.send?.({ type: 'ready', port: Number(new URL(fake.url).port) })
 }

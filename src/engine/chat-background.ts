@@ -35,14 +35,14 @@ export function createBackground ({ repos, steps, log, window, keep, locks = cre
   async function summarize (ctx: Context, sessionId: string, step: StepConfig) {
     // seq runs 1..message_count and summarized_count is the last folded seq: count before reading.
     const due = (s: SessionRecord | null): s is SessionRecord => s !== null && s.message_count - s.summarized_count > window
-    if (!due(repos.sessions.findById(sessionId))) return
+    if (!due(await repos.sessions.findById(sessionId))) return
     const release = await locks.tryLock(`summary:${sessionId}`)
     if (release === null) return
     try {
       // Read again under the lock: another instance may have folded these messages meanwhile.
-      const session = repos.sessions.findById(sessionId)
+      const session = await repos.sessions.findById(sessionId)
       if (!due(session)) return
-      const unsummarized = repos.sessions.messagesAfter(sessionId, session.summarized_count)
+      const unsummarized = await repos.sessions.messagesAfter(sessionId, session.summarized_count)
       const folded = unsummarized.slice(0, unsummarized.length - keep)
       const { summary } = await steps.summarize(step, {
         persona: ctx.persona,
@@ -51,7 +51,7 @@ export function createBackground ({ repos, steps, log, window, keep, locks = cre
         previousSummary: session.summary,
         folded: toChat(folded)
       }, closing.signal)
-      repos.sessions.saveSummary(sessionId, session.summarized_count, summary, folded[folded.length - 1].seq)
+      await repos.sessions.saveSummary(sessionId, session.summarized_count, summary, folded[folded.length - 1].seq)
     } catch (err) {
       log.warn({ err, sessionId }, 'rolling summary failed; retried on a later turn')
     } finally {
@@ -60,16 +60,16 @@ export function createBackground ({ repos, steps, log, window, keep, locks = cre
   }
 
   async function extractPending (ctx: Context, userSessionId: string, step: StepConfig) {
-    for (const pending of repos.sessions.pendingExtractions(ctx.scope, ctx.persona.id, userSessionId)) {
+    for (const pending of await repos.sessions.pendingExtractions(ctx.scope, ctx.persona.id, userSessionId)) {
       const machine = ctx.graph.machines.find((m) => m.machine_id === pending.machine_id)
       if (machine === undefined || pending.outcome === null) continue
       const release = await locks.tryLock(`extract:${pending.session_id}`)
       if (release === null) continue
       try {
         // Read again under the lock: another instance may have extracted it meanwhile.
-        const session = repos.sessions.findById(pending.session_id)
+        const session = await repos.sessions.findById(pending.session_id)
         if (session === null || !session.extraction_pending || session.outcome === null) continue
-        const unsummarized = repos.sessions.messagesAfter(session.session_id, session.summarized_count)
+        const unsummarized = await repos.sessions.messagesAfter(session.session_id, session.summarized_count)
         const result = await steps.extract(step, {
           persona: ctx.persona,
           machine,
@@ -78,7 +78,7 @@ export function createBackground ({ repos, steps, log, window, keep, locks = cre
           conversation: { summary: session.summary, recent: toChat(unsummarized.slice(-2 * window)) }
         }, closing.signal)
         if (result === null) log.warn({ sessionId: session.session_id }, 'output-variable extraction gave no valid answer; skipped')
-        repos.sessions.saveExtraction(session.session_id, { scope: ctx.scope, personaId: ctx.persona.id, userSessionId }, {
+        await repos.sessions.saveExtraction(session.session_id, { scope: ctx.scope, personaId: ctx.persona.id, userSessionId }, {
           variables: result?.variables ?? {},
           mergeMemory: (previous) => result === null || result.memory === '' ? previous : appendMemory(previous, `${machine.name}: ${result.memory}`),
           traceStep: result?.trace ?? null

@@ -61,16 +61,16 @@ export function createResolver ({ repos, llm_config: llmConfig }: ResolverOption
   }
 
   /** Persona (404) → access (403), without a machine. */
-  function loadPersona (a: { viewer: Viewer, personaId: string }): LoadedGraph {
-    const loaded = repos.personas.loadGraph(a.personaId)
+  async function loadPersona (a: { viewer: Viewer, personaId: string }): Promise<LoadedGraph> {
+    const loaded = await repos.personas.loadGraph(a.personaId)
     if (loaded === null) throw new Errors.NotFound('Persona not found')
     checkAccess(loaded.persona, a.viewer)
     return loaded
   }
 
   /** Persona (404) → access (403) → machine (404) → availability for this player (403). */
-  function resolve (a: Target): Context {
-    const { persona, graph } = loadPersona(a)
+  async function resolve (a: Target): Promise<Context> {
+    const { persona, graph } = await loadPersona(a)
     const machine = a.machineId === null
       ? graph.machines.find((m) => m.is_entry)
       : graph.machines.find((m) => m.machine_id === a.machineId)
@@ -78,7 +78,7 @@ export function createResolver ({ repos, llm_config: llmConfig }: ResolverOption
       throw new Errors.NotFound(a.machineId === null ? 'Machine not found: the persona has no entry machine' : 'Machine not found')
     }
     const scope = scopeOf(a.viewer)
-    const progress = repos.sessions.progress(scope, persona.id, a.userSessionId)
+    const progress = await repos.sessions.progress(scope, persona.id, a.userSessionId)
     if (!isMachineAvailable(machine.machine_key, graph, progressSnapshot(progress))) {
       throw new Errors.Forbidden('Machine is locked for this player')
     }
@@ -104,15 +104,15 @@ export function createResolver ({ repos, llm_config: llmConfig }: ResolverOption
   }
 
   /** The session (404 without one), whether or not it has ended. */
-  function existing (ctx: Context): SessionRecord {
-    const session = repos.sessions.find(ctx.key)
+  async function existing (ctx: Context): Promise<SessionRecord> {
+    const session = await repos.sessions.find(ctx.key)
     if (session === null) throw new Errors.NotFound(SESSION_NOT_FOUND)
     return session
   }
 
   /** The session (404) that has not ended (400). */
-  function activeSession (ctx: Context): SessionRecord {
-    const session = existing(ctx)
+  async function activeSession (ctx: Context): Promise<SessionRecord> {
+    const session = await existing(ctx)
     if (session.outcome !== null) throw new Errors.BadRequest('The conversation has ended; start a new session')
     return session
   }

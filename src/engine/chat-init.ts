@@ -20,7 +20,7 @@ export interface InitOptions {
 /** The service's initSession: nothing is created or replaced unless the greeting succeeded. */
 export function createInitSession ({ repos, steps, resolver, background, queue }: InitOptions): ChatService['initSession'] {
   return async function initSession (a) {
-    const ctx = resolver.resolve(a)
+    const ctx = await resolver.resolve(a)
     const configs = resolver.stepConfigs(ctx, a.headers)
     let start: GraphState
     try {
@@ -29,11 +29,11 @@ export function createInitSession ({ repos, steps, resolver, background, queue }
       throw new Errors.BadRequest(`Machine "${ctx.machine.machine_key}" has no initial state`)
     }
     return queue.run(ctx.queueKey, async () => {
-      const progress = repos.sessions.progress(ctx.scope, ctx.persona.id, a.userSessionId)
+      const progress = await repos.sessions.progress(ctx.scope, ctx.persona.id, a.userSessionId)
       const player = { name: a.playerName, gender: a.playerGender }
       const greeting = await steps.greeting(configs.response, { persona: ctx.persona, machine: ctx.machine, state: start, player, memory: progress.memory_summary }, a.signal)
       const reply = stepTrace(greeting.model, greeting.usage, greeting.latencyMs)
-      const session = repos.sessions.replace(ctx.key, {
+      const session = await repos.sessions.replace(ctx.key, {
         playerName: a.playerName,
         playerGender: a.playerGender,
         initialState: start.state_key,

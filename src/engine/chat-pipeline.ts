@@ -68,7 +68,7 @@ export interface PipelineDeps {
 export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput & { message: string }, streamed: boolean, startedAt: number): Promise<StartedTurn> {
   const { steps, turns, settings } = deps
   const since = () => Math.round(performance.now() - startedAt)
-  const basis = turns.begin(ctx, a)
+  const basis = await turns.begin(ctx, a)
   // Ends whatever still runs (evaluation, replies) once the turn has failed.
   const failed = new AbortController()
   const signal = a.signal ? AbortSignal.any([a.signal, failed.signal]) : failed.signal
@@ -136,7 +136,7 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
           end_ms: since(),
           speculation
         }
-        return turns.commit(ctx, turn, result, final.text, stepTrace(final.model, final.usage, final.latencyMs), { timeline, wasted })
+        return await turns.commit(ctx, turn, result, final.text, stepTrace(final.model, final.usage, final.latencyMs), { timeline, wasted })
       } catch (err) {
         failed.abort()
         throw err

@@ -58,42 +58,42 @@ export function createChatService (options: ChatServiceOptions): ChatService {
 
     async sendMessage (a) {
       const startedAt = performance.now()
-      const ctx = resolver.resolve(a)
+      const ctx = await resolver.resolve(a)
       return queue.run(ctx.queueKey, async () => (await startTurn(pipeline, ctx, a, false, startedAt)).finish())
     },
 
     async streamMessage (a) {
       const startedAt = performance.now()
-      return streamTurn({ ...pipeline, queue }, resolver.resolve(a), a, startedAt)
+      return streamTurn({ ...pipeline, queue }, await resolver.resolve(a), a, startedAt)
     },
 
-    getSession (a) {
-      return sessionStatus(resolver.existing(resolver.resolve(a)))
+    async getSession (a) {
+      return sessionStatus(await resolver.existing(await resolver.resolve(a)))
     },
 
-    getHistory (a) {
-      const ctx = resolver.resolve(a)
-      const session = resolver.existing(ctx)
+    async getHistory (a) {
+      const ctx = await resolver.resolve(a)
+      const session = await resolver.existing(ctx)
       const withTrace = a.includeTrace && (ctx.viewer.kind === 'sdk' || ctx.persona.owner_id === ctx.viewer.userId)
       const history: ChatHistory = {
         ...sessionStatus(session),
-        messages: repos.sessions.messagesAfter(session.session_id, 0).map((m) => historyMessage(m, withTrace))
+        messages: (await repos.sessions.messagesAfter(session.session_id, 0)).map((m) => historyMessage(m, withTrace))
       }
       return history
     },
 
-    reset (a) {
-      const ctx = resolver.resolve(a)
-      const session = resolver.existing(ctx)
-      repos.sessions.delete(session.session_id)
+    async reset (a) {
+      const ctx = await resolver.resolve(a)
+      const session = await resolver.existing(ctx)
+      await repos.sessions.delete(session.session_id)
       return { session_id: session.session_id, message: 'Session reset' }
     },
 
-    listMachines (a) {
-      const { persona, graph } = resolver.loadPersona(a)
+    async listMachines (a) {
+      const { persona, graph } = await resolver.loadPersona(a)
       const scope = scopeOf(a.viewer)
-      const progress = progressSnapshot(repos.sessions.progress(scope, persona.id, a.userSessionId))
-      const sessions = new Map(repos.sessions.listForPlayer(scope, persona.id, a.userSessionId).map((s) => [s.machine_id, s]))
+      const progress = progressSnapshot(await repos.sessions.progress(scope, persona.id, a.userSessionId))
+      const sessions = new Map((await repos.sessions.listForPlayer(scope, persona.id, a.userSessionId)).map((s) => [s.machine_id, s]))
       const linked = new Set(graph.machine_links.map((l) => l.to_machine_key))
       return graph.machines
         .filter((m) => isMachineAvailable(m.machine_key, graph, progress))
@@ -108,8 +108,8 @@ export function createChatService (options: ChatServiceOptions): ChatService {
         }))
     },
 
-    migrateProgress (a) {
-      return repos.sessions.migrate(`user:${a.fromUserId}`, `user:${a.toUserId}`)
+    async migrateProgress (a) {
+      return await repos.sessions.migrate(`user:${a.fromUserId}`, `user:${a.toUserId}`)
     },
 
     drain: background.drain,

@@ -43,17 +43,17 @@ export interface TurnOptions {
 
 /** The turn's steps before and after the reply (SPEC §6). */
 export function createTurns ({ repos, resolver, background, window }: TurnOptions) {
-  function conversationOf (session: SessionRecord): Conversation {
-    const unsummarized = repos.sessions.messagesAfter(session.session_id, session.summarized_count)
+  async function conversationOf (session: SessionRecord): Promise<Conversation> {
+    const unsummarized = await repos.sessions.messagesAfter(session.session_id, session.summarized_count)
     return { summary: session.summary, recent: toChat(unsummarized.slice(-window)) }
   }
 
   /** Checks the session and resolves keys; reads what the evaluation and the reply need. */
-  function begin (ctx: Context, a: LlmInput & { message: string }): TurnBasis {
-    const session = resolver.activeSession(ctx)
+  async function begin (ctx: Context, a: LlmInput & { message: string }): Promise<TurnBasis> {
+    const session = await resolver.activeSession(ctx)
     const configs = resolver.stepConfigs(ctx, a.headers)
     const { machine, persona } = ctx
-    const progress = repos.sessions.progress(ctx.scope, persona.id, session.user_session_id)
+    const progress = await repos.sessions.progress(ctx.scope, persona.id, session.user_session_id)
     const state = resolver.stateOf(machine, session.current_state)
     const evaluationInput: EvaluationInput = {
       persona,
@@ -61,7 +61,7 @@ export function createTurns ({ repos, resolver, background, window }: TurnOption
       state,
       transitions: outgoingTransitions(machine, session.current_state),
       player: playerOf(session),
-      conversation: conversationOf(session),
+      conversation: await conversationOf(session),
       message: a.message
     }
     return { session, configs, progress, state, evaluationInput, message: a.message }
@@ -114,7 +114,7 @@ export function createTurns ({ repos, resolver, background, window }: TurnOption
   }
 
   /** The single commit of a turn; then the background work. */
-  function commit (ctx: Context, turn: PreparedTurn, evaluation: EvaluationResult, reply: string, replyTrace: StepTrace, run: TurnRun): ChatResponse {
+  async function commit (ctx: Context, turn: PreparedTurn, evaluation: EvaluationResult, reply: string, replyTrace: StepTrace, run: TurnRun): Promise<ChatResponse> {
     const { session, decision } = turn
     const trace: TurnTrace = {
       transition_id: decision.transition?.transition_id ?? null,
@@ -144,7 +144,7 @@ export function createTurns ({ repos, resolver, background, window }: TurnOption
       trace
     }
     try {
-      repos.sessions.commitTurn({
+      await repos.sessions.commitTurn({
         sessionId: session.session_id,
         expectedMessageCount: session.message_count,
         userMessage,
@@ -167,7 +167,7 @@ export function createTurns ({ repos, resolver, background, window }: TurnOption
     } catch (err) {
       // Only a reset or re-init racing this turn gets here (turns themselves are serialized).
       if (err instanceof StaleSessionError) {
-        if (repos.sessions.findById(session.session_id) === null) throw new Errors.NotFound(SESSION_NOT_FOUND)
+        if (await repos.sessions.findById(session.session_id) === null) throw new Errors.NotFound(SESSION_NOT_FOUND)
         throw new Errors.BadRequest('The session changed while this message was processed; send it again')
       }
       throw err

@@ -154,14 +154,14 @@ export interface ChatService {
   /** Resolves once evaluation succeeded (any earlier failure rejects: the route answers a JSON error). */
   streamMessage: (a: Target & LlmInput & { message: string }) => Promise<TurnStream>
   /** 404 when there is no session. */
-  getSession: (a: Target) => SessionStatus
+  getSession: (a: Target) => Promise<SessionStatus>
   /** Web: traces only for the persona owner, even if asked. */
-  getHistory: (a: Target & { includeTrace: boolean }) => ChatHistory
+  getHistory: (a: Target & { includeTrace: boolean }) => Promise<ChatHistory>
   /** 404 when there is no session; deletes the session and its messages, keeps the player's progress. */
-  reset: (a: Target) => { session_id: string, message: string }
-  listMachines: (a: Omit<Target, 'machineId'>) => MachineInfo[]
+  reset: (a: Target) => Promise<{ session_id: string, message: string }>
+  listMachines: (a: Omit<Target, 'machineId'>) => Promise<MachineInfo[]>
   /** Moves a (guest) user's web sessions and progress to another user. */
-  migrateProgress: (a: { fromUserId: string, toUserId: string }) => { sessions_moved: number, progress_moved: number }
+  migrateProgress: (a: { fromUserId: string, toUserId: string }) => Promise<{ sessions_moved: number, progress_moved: number }>
   /** Waits (at most timeoutMs) for background summaries and extractions. */
   drain: (timeoutMs?: number) => Promise<void>
   /** Drains, then aborts what is still running and starts no more background work. */

@@ -18,10 +18,10 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Verifies the Bearer JWT and the live user record; sets request.user. Throws 401. Synchronous. */
-    verifyJwt: (request: FastifyRequest) => void
-    /** Verifies X-API-Key; sets request.apiKey. Throws 401. Synchronous. */
-    verifyApiKey: (request: FastifyRequest) => void
+    /** Verifies the Bearer JWT and the live user record; sets request.user. Rejects with 401. */
+    verifyJwt: (request: FastifyRequest) => Promise<void>
+    /** Verifies X-API-Key; sets request.apiKey. Rejects with 401. */
+    verifyApiKey: (request: FastifyRequest) => Promise<void>
     /** Signs a token for a user. */
     signToken: (user: AuthUser) => string
   }
@@ -65,21 +65,21 @@ export default fp(async function authPlugin (app, opts: { secret: string, expire
 
   app.decorate('signToken', (user: AuthUser) => app.jwt.sign({ sub: user.id, role: user.role }))
 
-  app.decorate('verifyJwt', (request: FastifyRequest) => {
+  app.decorate('verifyJwt', async (request: FastifyRequest) => {
     // The token proves identity; role and disabled come from the database so changes apply at once.
-    const account = app.repos.users.findById(subjectOf(request))
+    const account = await app.repos.users.findById(subjectOf(request))
     if (!account) throw new Errors.Unauthorized('Invalid token: the user no longer exists')
     if (account.disabled) throw new Errors.Unauthorized('This account is disabled')
     request.user = { id: account.id, role: account.role }
     request.account = account
   })
 
-  app.decorate('verifyApiKey', (request: FastifyRequest) => {
+  app.decorate('verifyApiKey', async (request: FastifyRequest) => {
     const header = request.headers['x-api-key']
     const key = Array.isArray(header) ? header[0] : header
     if (!key) throw new Errors.Unauthorized('Missing X-API-Key header')
     if (!API_KEY_PATTERN.test(key)) throw new Errors.Unauthorized('Invalid API key')
-    const owner = app.repos.apiKeys.authenticate(key)
+    const owner = await app.repos.apiKeys.authenticate(key)
     if (owner === 'invalid') throw new Errors.Unauthorized('Invalid API key')
     if (owner === 'revoked') throw new Errors.Unauthorized('This API key has been revoked')
     if (owner === 'disabled') throw new Errors.Unauthorized('The account that owns this API key is disabled')
@@ -87,10 +87,11 @@ export default fp(async function authPlugin (app, opts: { secret: string, expire
   })
 
   // last_used_at is written in batches, so a busy key costs no write per request.
-  const timer = setInterval(() => app.repos.apiKeys.flushUsage(), 5000)
+  const flush = () => { app.repos.apiKeys.flushUsage().catch((err: unknown) => app.log.error({ err }, 'writing API key last_used_at failed')) }
+  const timer = setInterval(flush, 5000)
   timer.unref()
   app.addHook('onClose', async () => {
     clearInterval(timer)
-    app.repos.apiKeys.flushUsage()
+    await app.repos.apiKeys.flushUsage()
   })
 }, { name: 'auth', dependencies: ['repositories'] })

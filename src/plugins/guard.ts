@@ -65,13 +65,13 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
     sdkGeneral: make('sdkGeneral', opts.limits.sdkGeneral, perKey('sdkGeneral'))
   })
 
-  // Authentication is synchronous (cached records, in-process SQLite), so the hook awaits only the limiter.
-  const authenticators: Record<AuthKind, (req: FastifyRequest) => void> = {
-    none: () => {},
+  // Authentication reads the repositories (cached records), so it is awaited; null means nothing to check.
+  const authenticators: Record<AuthKind, ((req: FastifyRequest) => Promise<void>) | null> = {
+    none: null,
     jwt: (req) => app.verifyJwt(req),
     user: (req) => app.verifyJwt(req),
     admin: (req) => app.verifyJwt(req),
-    'jwt-optional': (req) => { if (req.headers.authorization !== undefined) app.verifyJwt(req) },
+    'jwt-optional': async (req) => { if (req.headers.authorization !== undefined) await app.verifyJwt(req) },
     'api-key': (req) => app.verifyApiKey(req)
   }
 
@@ -84,7 +84,9 @@ export default fp(async function guardPlugin (app, opts: { limits: Config['rateL
 
     const guard: preValidationAsyncHookHandler = async function guard (req, reply) {
       let failure: unknown
-      try { authenticate(req) } catch (err) { failure = err }
+      if (authenticate !== null) {
+        try { await authenticate(req) } catch (err) { failure = err }
+      }
       if (limiter) await limiter(req, reply)
       if (failure) throw failure
       if (auth === 'admin' && req.user.role !== 'admin') throw new Errors.Forbidden('Admin role required')

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import { Errors } from '../errors.ts'
-import { createIdempotencyRepository, type IdempotencyRecord } from '../repositories/idempotency-repository.ts'
+import type { IdempotencyRecord } from '../repositories/contract.ts'
 import { openSse } from '../sse.ts'
 
 /** How a route answers: one JSON body, or a chat event stream (replayed as metadata, one text_delta, done). */
@@ -11,7 +11,7 @@ export type IdempotentKind = 'json' | 'stream'
 
 export interface IdempotencyClaim {
   /** Stores the result of the request holding the key (the stream routes call it once the turn is committed). */
-  complete: (status: number, body: string) => void
+  complete: (status: number, body: string) => Promise<void>
 }
 
 declare module 'fastify' {
@@ -86,7 +86,7 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
   const ttlMs = opts.ttlMs ?? DAY_MS
   const staleMs = opts.staleMs ?? 15 * 60 * 1000
   const pollMs = opts.pollMs ?? 100
-  const repo = createIdempotencyRepository(app.db)
+  const repo = app.repos.idempotency
   // Requests of this process holding a key: duplicates wait on these instead of polling.
   const running = new Map<string, Promise<void>>()
 
@@ -102,12 +102,13 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
     let finish = () => {}
     running.set(id, new Promise<void>((resolve) => { finish = resolve }))
     let settled = false
-    const settle = (store: (() => void) | null) => {
+    // Duplicates waiting on this request wake only once the record is stored or freed.
+    const settle = async (store: (() => Promise<void>) | null) => {
       if (settled) return
       settled = true
       try {
-        if (store) store()
-        else repo.release(scope, key)
+        if (store) await store()
+        else await repo.release(scope, key)
       } finally {
         running.delete(id)
         finish()
@@ -117,7 +118,9 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
       complete: (status, body) => settle(status >= 200 && status < 300 ? () => repo.complete(scope, key, status, body) : null)
     }
     // Whatever ended the request without a stored result (an error, a client gone mid-stream) frees the key.
-    reply.raw.once('close', () => settle(null))
+    reply.raw.once('close', () => {
+      settle(null).catch((err: unknown) => req.log.error({ err }, 'freeing an Idempotency-Key failed'))
+    })
   }
 
   const claimHook = (kind: IdempotentKind): preHandlerAsyncHookHandler => async function idempotencyClaim (req, reply) {
@@ -130,7 +133,7 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
     const fingerprint = fingerprintOf(req)
     for (;;) {
       const now = Date.now()
-      const result = repo.claim(scope, key, fingerprint, now, now - ttlMs, now - staleMs)
+      const result = await repo.claim(scope, key, fingerprint, now, now - ttlMs, now - staleMs)
       if (result.claimed) return hold(req, reply, scope, key)
       if (result.record.fingerprint !== fingerprint) {
         throw new Errors.BadRequest('This Idempotency-Key was already used with a different request (another route, session or body) in the last 24 hours: send a new key for a new request')
@@ -141,7 +144,7 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
   }
 
   const storeHook: onSendAsyncHookHandler = async function idempotencyStore (req, reply, payload) {
-    if (req.idempotency !== null && typeof payload === 'string') req.idempotency.complete(reply.statusCode, payload)
+    if (req.idempotency !== null && typeof payload === 'string') await req.idempotency.complete(reply.statusCode, payload)
     return payload
   }
 
@@ -154,8 +157,8 @@ export default fp(async function idempotencyPlugin (app, opts: IdempotencyOption
   })
 
   const purge = () => repo.purge(Date.now() - ttlMs)
-  purge()
-  const timer = setInterval(purge, 3600 * 1000)
+  await purge()
+  const timer = setInterval(() => { purge().catch((err: unknown) => app.log.error({ err }, 'purging Idempotency-Key records failed')) }, 3600 * 1000)
   timer.unref()
   app.addHook('onClose', async () => clearInterval(timer))
-}, { name: 'idempotency', dependencies: ['db', 'guard'] })
+}, { name: 'idempotency', dependencies: ['repositories', 'guard'] })

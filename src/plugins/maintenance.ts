@@ -1,7 +1,6 @@
 // Maintenance mode: a switch in the database (every instance reads it through a short cache) or a setting; 503 meanwhile.
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
-import { createSettingsRepository } from '../repositories/settings-repository.ts'
 import type { MaintenanceBodyT, MaintenanceT } from '../schemas/maintenance.ts'
 import { alwaysAvailable, unavailable } from './availability.ts'
 
@@ -9,9 +8,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     maintenance: {
       /** The state as this instance sees it (at most `cacheMs` old). */
-      state: () => MaintenanceT
+      state: () => Promise<MaintenanceT>
       /** Flips the admin switch for every instance on the database. */
-      set: (body: MaintenanceBodyT) => MaintenanceT
+      set: (body: MaintenanceBodyT) => Promise<MaintenanceT>
     }
   }
 }
@@ -25,17 +24,17 @@ const KEY = 'maintenance'
  * 503 + Retry-After. Requests already past routing (a turn in flight, an open stream) finish.
  */
 export default fp(async function maintenancePlugin (app, opts: Config['maintenance']) {
-  const settings = createSettingsRepository(app.db)
+  const settings = app.repos.settings
   let cached: { value: Stored | null, at: number } | null = null
 
-  function stored (): Stored | null {
+  async function stored (): Promise<Stored | null> {
     const now = Date.now()
-    if (cached === null || now - cached.at >= opts.cacheMs) cached = { value: settings.get<Stored>(KEY), at: now }
+    if (cached === null || now - cached.at >= opts.cacheMs) cached = { value: await settings.get<Stored>(KEY), at: now }
     return cached.value
   }
 
-  function state (): MaintenanceT {
-    const s = stored()
+  async function state (): Promise<MaintenanceT> {
+    const s = await stored()
     const admin = s?.enabled === true
     return {
       enabled: opts.forced || admin,
@@ -48,18 +47,18 @@ export default fp(async function maintenancePlugin (app, opts: Config['maintenan
 
   app.decorate('maintenance', {
     state,
-    set (body: MaintenanceBodyT) {
+    async set (body: MaintenanceBodyT) {
       const value: Stored = { enabled: body.enabled, message: body.message ?? null, retry_after: body.retry_after ?? null, updated_at: new Date().toISOString() }
-      settings.set(KEY, value)
+      await settings.set(KEY, value)
       cached = { value, at: Date.now() }
-      return state()
+      return await state()
     }
   })
 
   app.addHook('onRequest', async (req, reply) => {
     if (alwaysAvailable(req)) return
-    const m = state()
+    const m = await state()
     if (!m.enabled) return
     return unavailable(reply, m.retry_after, `Service under maintenance${m.message ? `: ${m.message}` : ''}; retry after ${m.retry_after} seconds`)
   })
-}, { name: 'maintenance', dependencies: ['db'] })
+}, { name: 'maintenance', dependencies: ['repositories'] })

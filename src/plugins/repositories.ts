@@ -1,24 +1,33 @@
-// Repositories plugin: builds every repository once over app.db and exposes them as app.repos.
+// Repositories plugin: builds every repository once over app.db and exposes them as app.repos (typed by the contract).
 import fp from 'fastify-plugin'
+import { sql } from 'drizzle-orm'
+import type { Db } from '../db.ts'
+import { createCacheBus, type CacheBus } from '../cache-bus.ts'
+import type { Repositories } from '../repositories/contract.ts'
 import { createUsersRepository } from '../repositories/users-repository.ts'
 import { createApiKeysRepository } from '../repositories/api-keys-repository.ts'
 import { createStatsRepository } from '../repositories/stats-repository.ts'
 import { createPersonasRepository } from '../repositories/personas-repository.ts'
 import { createSessionsRepository } from '../repositories/sessions-repository.ts'
-import { createCacheBus, type CacheBus } from '../cache-bus.ts'
+import { createIdempotencyRepository } from '../repositories/idempotency-repository.ts'
+import { createSettingsRepository } from '../repositories/settings-repository.ts'
 
-function createRepositories (db: Parameters<typeof createUsersRepository>[0], bus: CacheBus) {
+/** The SQLite implementation of the repository contract; cached records are invalidated through `bus`. */
+export function createSqliteRepositories (db: Db, bus: CacheBus = createCacheBus()): Repositories {
   const users = createUsersRepository(db, bus)
   return {
     users,
-    apiKeys: createApiKeysRepository(db, (userId) => users.findById(userId)?.disabled === false, bus),
+    apiKeys: createApiKeysRepository(db, async (userId) => (await users.findById(userId))?.disabled === false, bus),
     stats: createStatsRepository(db),
     personas: createPersonasRepository(db, bus),
-    sessions: createSessionsRepository(db)
+    sessions: createSessionsRepository(db),
+    idempotency: createIdempotencyRepository(db),
+    settings: createSettingsRepository(db),
+    async ping () { db.get(sql`select 1`) }
   }
 }
 
-export type Repositories = ReturnType<typeof createRepositories>
+export type { Repositories }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,5 +37,5 @@ declare module 'fastify' {
 
 /** Exposes the repositories as app.repos; their caches are invalidated through app.cacheBus. */
 export default fp(async function repositoriesPlugin (app) {
-  app.decorate('repos', createRepositories(app.db, app.hasDecorator('cacheBus') ? app.cacheBus : createCacheBus()))
+  app.decorate('repos', createSqliteRepositories(app.db, app.hasDecorator('cacheBus') ? app.cacheBus : createCacheBus()))
 }, { name: 'repositories', dependencies: ['db'] })

@@ -3,19 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { apiKeys } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
-import { createCacheBus, type CacheBus } from '../cache-bus.ts'
 import { generateApiKey, hashApiKey, sameDigest } from '../security.ts'
 
-export interface ApiKeyView {
-  id: string
-  name: string
-  key_prefix: string
-  last_four: string
-  created_at: string
-  last_used_at: string | null
-}
+import type { CacheBus } from '../cache-bus.ts'
+import type { ApiKeysRepository } from './contract.ts'
 
-export interface ApiKeyOwner { keyId: string, userId: string }
+export type { ApiKeyView, ApiKeyOwner, ApiKeysRepository } from './contract.ts'
 
 const KEY_PREFIX = 'pk_live_'
 
@@ -27,11 +20,10 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 /**
  * Data access for API keys. last_used_at is recorded in memory and written in batches (see
- * flushUsage). Key records read on the request path are cached by digest; a revocation invalidates
- * `api-key:<id>` on the cache bus (every instance drops the record). Whether the owner is disabled
- * is asked of the users repository (cached and invalidated there).
+ * flushUsage). Key records read on the request path are cached by digest and dropped on revocation (cache bus, invalidation point: revoke);
+ * whether the owner is disabled is asked of the users repository (cached and invalidated there).
  */
-export function createApiKeysRepository (db: Db, isUserActive: (userId: string) => boolean, bus: CacheBus = createCacheBus()) {
+export function createApiKeysRepository (db: Db, isUserActive: (userId: string) => Promise<boolean>, bus: CacheBus): ApiKeysRepository {
   const byHash = db.select({ id: apiKeys.id, keyHash: apiKeys.keyHash, userId: apiKeys.userId, revokedAt: apiKeys.revokedAt })
     .from(apiKeys).where(eq(apiKeys.keyHash, sql.placeholder('hash'))).prepare()
   const cache = new Map<string, KeyRecord>()
@@ -46,7 +38,7 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
 
   return {
     /** Creates a key for a user; the full key is returned here and never again. */
-    create (userId: string, name: string): ApiKeyView & { key: string } {
+    async create (userId: string, name: string) {
       const key = generateApiKey()
       const row = {
         id: randomUUID(),
@@ -62,13 +54,13 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
       db.insert(apiKeys).values(row).run()
       return { id: row.id, name, key, key_prefix: row.keyPrefix, last_four: row.lastFour, created_at: row.createdAt, last_used_at: null }
     },
-    list (userId: string): ApiKeyView[] {
+    async list (userId: string) {
       return db.select().from(apiKeys).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
         .orderBy(desc(apiKeys.createdAt)).all()
         .map((r) => ({ id: r.id, name: r.name, key_prefix: r.keyPrefix, last_four: r.lastFour, created_at: r.createdAt, last_used_at: iso(pendingUse.get(r.id)) ?? r.lastUsedAt }))
     },
     /** Revokes a key of this user; false when there is no such active key. */
-    revoke (userId: string, keyId: string): boolean {
+    async revoke (userId: string, keyId: string) {
       const res = db.update(apiKeys).set({ revokedAt: new Date().toISOString() })
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))).run()
       pendingUse.delete(keyId)
@@ -79,7 +71,7 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
      * Resolves a presented key to its owner: one indexed lookup by digest, then a constant-time
      * comparison. Returns a reason when the key is unknown, revoked or its owner disabled.
      */
-    authenticate (key: string): ApiKeyOwner | 'invalid' | 'revoked' | 'disabled' {
+    async authenticate (key: string) {
       const digest = hashApiKey(key)
       // Comparing digests (not keys) is what keeps lookups timing-safe: a digest's prefix tells an
       // attacker nothing about a key. Records read from the database are compared in constant time.
@@ -91,12 +83,12 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
         cache.set(digest, row)
       }
       if (row.revokedAt) return 'revoked'
-      if (!isUserActive(row.userId)) return 'disabled'
+      if (!await isUserActive(row.userId)) return 'disabled'
       pendingUse.set(row.id, Date.now())
       return { keyId: row.id, userId: row.userId }
     },
     /** Writes the recorded last_used_at values in one transaction. */
-    flushUsage () {
+    async flushUsage () {
       if (pendingUse.size === 0) return
       const batch = [...pendingUse]
       pendingUse.clear()
@@ -106,5 +98,3 @@ export function createApiKeysRepository (db: Db, isUserActive: (userId: string) 
     }
   }
 }
-
-export type ApiKeysRepository = ReturnType<typeof createApiKeysRepository>

@@ -2,19 +2,12 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import { idempotencyKeys } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
+import type { ClaimResult, IdempotencyRepository } from './contract.ts'
 
-export interface IdempotencyRecord {
-  fingerprint: string
-  /** Null while the request that claimed the key is still running. */
-  status: number | null
-  body: string | null
-  createdAt: number
-}
-
-export type ClaimResult = { claimed: true } | { claimed: false, record: IdempotencyRecord }
+export type { ClaimResult, IdempotencyRecord, IdempotencyRepository } from './contract.ts'
 
 /** Data access for idempotency records; times are epoch milliseconds. */
-export function createIdempotencyRepository (db: Db) {
+export function createIdempotencyRepository (db: Db): IdempotencyRepository {
   const find = db.select({
     fingerprint: idempotencyKeys.fingerprint,
     status: idempotencyKeys.status,
@@ -24,7 +17,7 @@ export function createIdempotencyRepository (db: Db) {
     .where(and(eq(idempotencyKeys.scope, sql.placeholder('scope')), eq(idempotencyKeys.key, sql.placeholder('key')))).prepare()
 
   return {
-    find (scope: string, key: string): IdempotencyRecord | null {
+    async find (scope: string, key: string) {
       return find.get({ scope, key }) ?? null
     },
 
@@ -33,8 +26,8 @@ export function createIdempotencyRepository (db: Db) {
      * created before `expiredBefore`, or still running since before `staleBefore` (its process is gone), is
      * replaced. One immediate transaction, so two claims never both win, whichever process makes them.
      */
-    claim (scope: string, key: string, fingerprint: string, now: number, expiredBefore: number, staleBefore: number): ClaimResult {
-      return db.transaction((tx) => {
+    async claim (scope: string, key: string, fingerprint: string, now: number, expiredBefore: number, staleBefore: number) {
+      return db.transaction((tx): ClaimResult => {
         const existing = tx.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).get()
         const live = existing !== undefined && existing.createdAt >= expiredBefore && (existing.status !== null || existing.createdAt >= staleBefore)
         if (existing && live) {
@@ -47,22 +40,20 @@ export function createIdempotencyRepository (db: Db) {
     },
 
     /** Stores the result of the request holding the key. */
-    complete (scope: string, key: string, status: number, body: string): void {
+    async complete (scope: string, key: string, status: number, body: string) {
       db.update(idempotencyKeys).set({ status, body })
         .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).run()
     },
 
     /** Frees a key whose request failed, so a retry runs afresh. Only a record still running is removed. */
-    release (scope: string, key: string): void {
+    async release (scope: string, key: string) {
       db.delete(idempotencyKeys)
         .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status))).run()
     },
 
     /** Deletes records created before `before`; returns how many. */
-    purge (before: number): number {
+    async purge (before: number) {
       return db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run().changes
     }
   }
 }
-
-export type IdempotencyRepository = ReturnType<typeof createIdempotencyRepository>

@@ -11,46 +11,12 @@ import {
   transitions
 } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
-import { createCacheBus, type CacheBus } from '../cache-bus.ts'
-import type { GraphMachine, GraphTransition, PersonaGraph } from '../engine/graph.ts'
+import type { PersonaGraph } from '../engine/graph.ts'
+import type { CacheBus } from '../cache-bus.ts'
+import { isUuid, type LoadedGraph, type ListOptions, type PersonaFields, type PersonasRepository, type PersonaView, type SdkPersonaView, type StoredMachine } from './contract.ts'
 
-/** A persona as the web API shows it. */
-export interface PersonaView {
-  id: string
-  owner_id: string
-  name: string
-  description: string
-  persona_identity_prompt: string
-  perplexity_description: string | null
-  is_published: boolean
-  created_at: string
-  updated_at: string
-}
-
-/** A published persona as the SDK lists it. */
-export interface SdkPersonaView {
-  id: string
-  name: string
-  description: string
-  created_at: string
-  updated_at: string
-}
-
-/** The persona's own fields, as saved. */
-export interface PersonaFields {
-  name: string
-  description: string
-  persona_identity_prompt: string
-  perplexity_description: string | null
-}
-
-/** A machine of a stored graph: its id is always known. */
-export type StoredMachine = GraphMachine & { machine_id: string, transitions: Array<GraphTransition & { transition_id: string }> }
-
-/** A stored graph: every machine carries its machine_id and every transition its transition_id. */
-export interface StoredGraph extends PersonaGraph {
-  machines: StoredMachine[]
-}
+export type { LoadedGraph, ListOptions, PersonaFields, PersonaView, PersonasRepository, SdkPersonaView, StoredGraph, StoredMachine } from './contract.ts'
+export { isUuid } from './contract.ts'
 
 function deepFreeze<T> (value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -58,23 +24,6 @@ function deepFreeze<T> (value: T): T {
     for (const v of Object.values(value)) deepFreeze(v)
   }
   return value
-}
-
-/** What loadGraph returns: the persona and its graph. */
-export interface LoadedGraph {
-  persona: PersonaView
-  graph: StoredGraph
-}
-
-export interface ListOptions {
-  /** The signed-in caller, or null when anonymous. */
-  viewerId: string | null
-  /** Only published personas. */
-  publicOnly: boolean
-  /** Only the viewer's own personas (viewerId must be set). */
-  mine: boolean
-  limit: number
-  offset: number
 }
 
 type PersonaRow = typeof personas.$inferSelect
@@ -93,13 +42,6 @@ function personaView (row: PersonaRow): PersonaView {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** True for a UUID in the canonical 8-4-4-4-12 hex form. */
-export function isUuid (value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value)
-}
-
 /**
  * A timestamp strictly after `previous`, so updated_at changes on every save even within one
  * millisecond.
@@ -116,7 +58,7 @@ function nextTimestamp (previous: string | null): string {
  * (and the sessions that reference them) survive a save. loadGraph, the chat engine's per-turn
  * read, runs seven prepared statements.
  */
-export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus()) {
+export function createPersonasRepository (db: Db, bus: CacheBus): PersonasRepository {
   const id = sql.placeholder('id')
   const byId = db.select().from(personas).where(eq(personas.id, id)).prepare()
   const machinesOf = db.select().from(machines).where(eq(machines.personaId, id))
@@ -322,8 +264,8 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
   }
 
   // Read-mostly caches for the hot paths (every chat turn loads a graph; every SDK client lists
-  // personas). Every write to personas goes through this repository and invalidates
-  // `persona:<id>` on the cache bus, so every instance drops what the write may change.
+  // personas). Every write to personas goes through this repository and announces the change on the
+  // cache bus (changed below); the subscription drops what it may change.
   const graphCache = new Map<string, LoadedGraph>()
   const sdkListCache = new Map<string, SdkPersonaView[]>()
   const CACHE_LIMIT = 1000
@@ -331,10 +273,13 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
     if (personaId === '*') graphCache.clear(); else graphCache.delete(personaId)
     sdkListCache.clear()
   })
+  // Invalidation point of every persona write (save, setPublished, delete).
   const changed = (personaId: string) => bus.invalidate(`persona:${personaId}`)
 
   return {
-    findById,
+    async findById (personaId: string) {
+      return findById(personaId)
+    },
 
     /**
      * The persona and its whole graph, machine ids and transition ids filled in; null when there is
@@ -342,7 +287,7 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
      * output variables, links and variables in authored order. Cached until the persona changes; the
      * result is frozen, callers must not modify it.
      */
-    loadGraph (personaId: string): LoadedGraph | null {
+    async loadGraph (personaId: string) {
       const cached = graphCache.get(personaId)
       if (cached !== undefined) return cached
       const loaded = loadGraph(personaId)
@@ -357,7 +302,7 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
      * all in one transaction. The caller has checked the graph (checkReferences) and the ownership.
      * Transition ids are kept when they are UUIDs not used elsewhere, else assigned.
      */
-    save (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph): { created: boolean, loaded: LoadedGraph } {
+    async save (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph) {
       const savedId = db.transaction((tx) => {
         const row = {
           name: fields.name,
@@ -384,7 +329,7 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
     },
 
     /** Personas visible to a viewer, newest first. */
-    list (options: ListOptions): PersonaView[] {
+    async list (options: ListOptions) {
       let where: SQL | undefined
       if (options.mine && options.viewerId !== null) {
         where = options.publicOnly
@@ -400,12 +345,12 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
     },
 
     /** Every persona, newest first (administration). */
-    listAll (limit: number, offset: number): PersonaView[] {
+    async listAll (limit: number, offset: number) {
       return db.select().from(personas).orderBy(desc(personas.createdAt), desc(personas.id)).limit(limit).offset(offset).all().map(personaView)
     },
 
     /** The SDK persona list: published personas of one owner, oldest first (one prepared statement). */
-    listPublishedByOwner (ownerId: string): SdkPersonaView[] {
+    async listPublishedByOwner (ownerId: string) {
       let list = sdkListCache.get(ownerId)
       if (list === undefined) {
         list = Object.freeze(publishedOfOwner.all({ ownerId })) as SdkPersonaView[]
@@ -416,23 +361,21 @@ export function createPersonasRepository (db: Db, bus: CacheBus = createCacheBus
     },
 
     /** Sets is_published; null when there is no such persona. */
-    setPublished (personaId: string, published: boolean): PersonaView | null {
+    async setPublished (personaId: string, published: boolean) {
       const rows = db.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning().all()
       changed(personaId)
       return rows.length ? personaView(rows[0]) : null
     },
 
     /** Deletes a persona and, by cascade, everything under it; false when there was none. */
-    delete (personaId: string): boolean {
+    async delete (personaId: string) {
       const deleted = db.delete(personas).where(eq(personas.id, personaId)).run().changes > 0
       changed(personaId)
       return deleted
     },
 
-    count (): number {
+    async count () {
       return db.select({ n: count() }).from(personas).get()?.n ?? 0
     }
   }
 }
-
-export type PersonasRepository = ReturnType<typeof createPersonasRepository>

@@ -4,61 +4,11 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { messages, playerProgress, sessions, turns } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
 import type { Outcome } from '../engine/graph.ts'
-import type { HistoryMessage, PlayerGender, SessionStatus, TurnTrace } from '../engine/chat-types.ts'
+import type { TurnTrace } from '../engine/chat-types.ts'
+import { StaleSessionError, type NewMessage, type ProgressRecord, type SessionRecord, type SessionsRepository, type StoredMessage } from './contract.ts'
 
-/** The identity of a session: one per (scope, persona, machine, user_session_id). */
-export interface SessionKey {
-  scope: string
-  personaId: string
-  machineId: string
-  userSessionId: string
-}
-
-export interface SessionRecord extends SessionStatus {
-  scope: string
-  user_session_id: string
-  redirect_count: number
-  summary: string
-  summarized_count: number
-  message_count: number
-  extraction_pending: boolean
-}
-
-export interface StoredMessage extends Omit<HistoryMessage, 'trace'> {
-  seq: number
-  trace: TurnTrace | null
-}
-
-export interface ProgressRecord {
-  unlocked_machine_keys: string[]
-  /** machine_key → outcome. */
-  completed: Record<string, Outcome>
-  variables: Record<string, string>
-  memory_summary: string
-}
-
-/** A message to append: everything but id, seq and time, which the repository assigns. */
-export type NewMessage = Omit<HistoryMessage, 'id' | 'created_at' | 'trace'> & { trace: TurnTrace | null }
-
-export interface TurnCommit {
-  sessionId: string
-  /** The message_count read before the turn: the commit refuses to apply on top of another turn. */
-  expectedMessageCount: number
-  userMessage: NewMessage
-  assistantMessage: NewMessage
-  state: { current_state: string, score: number, redirect_count: number, outcome: Outcome | null }
-  progress: { scope: string, personaId: string, userSessionId: string, unlock: string[], completed: { machineKey: string, outcome: Outcome } | null }
-  /** All tokens of the turn; `wasted*` is the part spent on a discarded speculative reply. */
-  tokens: { in: number, out: number, wastedIn?: number, wastedOut?: number }
-}
-
-/** Thrown when a commit finds the session changed or gone since the turn started. */
-export class StaleSessionError extends Error {
-  constructor () {
-    super('The session changed while the turn was running')
-    this.name = 'StaleSessionError'
-  }
-}
+export type { NewMessage, ProgressRecord, SessionKey, SessionRecord, SessionsRepository, StoredMessage, TurnCommit } from './contract.ts'
+export { StaleSessionError, sessionStatus } from './contract.ts'
 
 type SessionRow = typeof sessions.$inferSelect
 type MessageRow = typeof messages.$inferSelect
@@ -83,22 +33,6 @@ function sessionRecord (row: SessionRow): SessionRecord {
     summarized_count: row.summarizedCount,
     message_count: row.messageCount,
     extraction_pending: row.extractionPending
-  }
-}
-
-/** The public SessionStatus fields of a record, in contract order. */
-export function sessionStatus (s: SessionRecord): SessionStatus {
-  return {
-    session_id: s.session_id,
-    persona_id: s.persona_id,
-    machine_id: s.machine_id,
-    current_state: s.current_state,
-    score: s.score,
-    outcome: s.outcome,
-    player_name: s.player_name,
-    player_gender: s.player_gender,
-    started_at: s.started_at,
-    last_message_at: s.last_message_at
   }
 }
 
@@ -159,7 +93,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
  * the player's progress, a statistics row) goes through commitTurn in one synchronous transaction;
  * the per-turn reads (find, recentMessages, progress) are prepared statements.
  */
-export function createSessionsRepository (db: Db) {
+export function createSessionsRepository (db: Db): SessionsRepository {
   const p = (name: string) => sql.placeholder(name)
   const byKey = db.select().from(sessions).where(and(
     eq(sessions.scope, p('scope')), eq(sessions.personaId, p('personaId')),
@@ -236,12 +170,12 @@ export function createSessionsRepository (db: Db) {
   }
 
   return {
-    find (key: SessionKey): SessionRecord | null {
+    async find (key) {
       const row = byKey.get({ ...key })
       return row ? sessionRecord(row) : null
     },
 
-    findById (sessionId: string): SessionRecord | null {
+    async findById (sessionId) {
       const row = byId.get({ id: sessionId })
       return row ? sessionRecord(row) : null
     },
@@ -250,7 +184,7 @@ export function createSessionsRepository (db: Db) {
      * Replaces the session of `key` (its messages go with it) by a new one at `initialState`, score 0,
      * with `greeting` as its first message, in one transaction.
      */
-    replace (key: SessionKey, init: { playerName: string, playerGender: PlayerGender, initialState: string, greeting: NewMessage, tokens: { in: number, out: number } }): SessionRecord {
+    async replace (key, init) {
       const now = new Date().toISOString()
       const id = randomUUID()
       db.transaction((tx) => {
@@ -283,7 +217,7 @@ export function createSessionsRepository (db: Db) {
     },
 
     /** Messages with seq > `after`, oldest first (`after` = summarized_count gives the unsummarized ones). */
-    messagesAfter (sessionId: string, after = 0): StoredMessage[] {
+    async messagesAfter (sessionId, after = 0) {
       return messagesAfter.all({ sessionId, after }).map(storedMessage)
     },
 
@@ -292,7 +226,7 @@ export function createSessionsRepository (db: Db) {
      * (unlocks, completed outcome) and a statistics row. Throws StaleSessionError (nothing written)
      * when the session is gone or another turn committed since `expectedMessageCount` was read.
      */
-    commitTurn (c: TurnCommit): SessionRecord {
+    async commitTurn (c) {
       const now = new Date().toISOString()
       db.transaction((tx) => {
         const seq = c.expectedMessageCount
@@ -327,23 +261,23 @@ export function createSessionsRepository (db: Db) {
      * Folds messages up to `summarizedCount` into the session's rolling summary, unless another
      * summarization got there first (the count moved). Returns whether it applied.
      */
-    saveSummary (sessionId: string, fromCount: number, summary: string, summarizedCount: number): boolean {
+    async saveSummary (sessionId, fromCount, summary, summarizedCount) {
       return updateSummary.run({ summary, summarizedCount, sessionId, fromCount }).changes === 1
     },
 
     /** Deletes a session and (by cascade) its messages; false when there was none. */
-    delete (sessionId: string): boolean {
+    async delete (sessionId) {
       return db.delete(sessions).where(eq(sessions.id, sessionId)).run().changes > 0
     },
 
     /** Every session of one player of one persona (any machine). */
-    listForPlayer (scope: string, personaId: string, userSessionId: string): SessionRecord[] {
+    async listForPlayer (scope, personaId, userSessionId) {
       return db.select().from(sessions).where(and(
         eq(sessions.scope, scope), eq(sessions.personaId, personaId), eq(sessions.userSessionId, userSessionId)
       )).all().map(sessionRecord)
     },
 
-    progress (scope: string, personaId: string, userSessionId: string): ProgressRecord {
+    async progress (scope, personaId, userSessionId) {
       return progressRecord(progressByKey.get({ scope, personaId, userSessionId }))
     },
 
@@ -353,7 +287,7 @@ export function createSessionsRepository (db: Db) {
      * last message and clears the session's pending flag, in one transaction. Applies only while the
      * extraction is still pending (false otherwise: another worker stored it first, or the session is gone).
      */
-    saveExtraction (sessionId: string, key: { scope: string, personaId: string, userSessionId: string }, result: { variables: Record<string, string>, mergeMemory: (previous: string) => string, traceStep: TurnTrace['steps']['extract'] | null }): boolean {
+    async saveExtraction (sessionId, key, result) {
       return db.transaction((tx) => {
         const claimed = tx.update(sessions).set({ extractionPending: false })
           .where(and(eq(sessions.id, sessionId), eq(sessions.extractionPending, true))).run().changes === 1
@@ -377,7 +311,7 @@ export function createSessionsRepository (db: Db) {
     },
 
     /** Sessions of a player whose extraction is still pending. */
-    pendingExtractions (scope: string, personaId: string, userSessionId: string): SessionRecord[] {
+    async pendingExtractions (scope, personaId, userSessionId) {
       return pendingOfPlayer.all({ scope, personaId, userSessionId }).map(sessionRecord)
     },
 
@@ -387,7 +321,7 @@ export function createSessionsRepository (db: Db) {
      * progress rows of the same (persona, user_session_id) are merged (unlocks united, `from` wins on
      * completed outcomes and variables, memories joined).
      */
-    migrate (from: string, to: string): { sessions_moved: number, progress_moved: number } {
+    async migrate (from, to) {
       if (from === to) return { sessions_moved: 0, progress_moved: 0 }
       return db.transaction((tx) => {
         let sessionsMoved = 0
@@ -427,5 +361,3 @@ export function createSessionsRepository (db: Db) {
     }
   }
 }
-
-export type SessionsRepository = ReturnType<typeof createSessionsRepository>

@@ -2,19 +2,14 @@
 import { count, gte, sum } from 'drizzle-orm'
 import { messages, personas, sessions, turns, users } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
+import type { StatsRepository } from './contract.ts'
 
-export interface Stats {
-  users: number
-  personas: number
-  sessions: number
-  messages: number
-  last_24h: { users: number, sessions: number, messages: number, turns: number, llm_tokens_in: number, llm_tokens_out: number, speculation_wasted_tokens_in: number, speculation_wasted_tokens_out: number }
-}
+export type { Stats, StatsRepository } from './contract.ts'
 
 /** Counting queries for GET /admin/stats. */
-export function createStatsRepository (db: Db) {
+export function createStatsRepository (db: Db): StatsRepository {
   return {
-    stats (now = new Date()): Stats {
+    async stats (now = new Date()) {
       const since = new Date(now.getTime() - 24 * 3600 * 1000).toISOString()
       const n = (q: { n: number } | undefined) => q?.n ?? 0
       const tokens = db.select({ tin: sum(turns.tokensIn), tout: sum(turns.tokensOut), win: sum(turns.wastedTokensIn), wout: sum(turns.wastedTokensOut), n: count() }).from(turns).where(gte(turns.createdAt, since)).get()

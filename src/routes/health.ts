@@ -1,6 +1,5 @@
 // Operations: liveness and readiness probes.
 import { Type } from '@sinclair/typebox'
-import { sql } from 'drizzle-orm'
 import type { Redis } from 'ioredis'
 import { errorBody } from '../errors.ts'
 import { errors } from '../schemas/common.ts'
@@ -43,7 +42,7 @@ export default async function healthRoutes (app: App) {
       return reply.code(503).send(errorBody('Redis unavailable'))
     }
     try {
-      app.db.get(sql`select 1`)
+      await app.repos.ping()
       return { status: 'ok' }
     } catch {
       reply.header('retry-after', '5')

@@ -129,7 +129,7 @@ t.test('initSession generates the greeting, stores it as the first message, and 
   t.match(greetingRequest.system, /Robin \(non-binary; pronouns they\/them\)/)
   t.equal(greetingRequest.headers.authorization, `Bearer ${KEY}`)
 
-  const history = snapshot(s)
+  const history = await snapshot(s)
   t.match(history, { session_id: first.session_id, persona_id: s.personaId, machine_id: s.machines.door.machine_id, current_state: 'approach', score: 0, outcome: null, player_name: 'Robin', player_gender: 'non-binary' })
   t.match(history.started_at, ISO)
   t.equal(history.messages.length, 1)
@@ -150,7 +150,7 @@ t.test('initSession generates the greeting, stores it as the first message, and 
   const second = await init(s)
   t.not(second.session_id, first.session_id, 'a new session')
   t.equal(second.message, 'Back again?')
-  const after = snapshot(s)
+  const after = await snapshot(s)
   t.equal(after.session_id, second.session_id)
   t.same(after.messages.map((m) => m.content), ['Back again?'], 'the old messages are gone')
   t.equal(s.app.db.select().from(messagesTable).all().length, 1, 'the old session\'s messages were deleted with it')
@@ -159,10 +159,10 @@ t.test('initSession generates the greeting, stores it as the first message, and 
 t.test('a failed greeting changes nothing', async (t) => {
   const s = await setup(t)
   await init(s)
-  const before = snapshot(s)
+  const before = await snapshot(s)
   plan.reply.push({ status: 401 })
   await t.rejects(init(s), { name: 'LlmError', statusCode: 401 })
-  t.same(snapshot(s), before)
+  t.same(await snapshot(s), before)
 })
 
 t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with unlock, then the unlocked machine', async (t) => {
@@ -221,7 +221,7 @@ t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with
   t.match(requestsOf('reply').at(-1)!.system, /This scene is over: the player succeeded/)
   await t.rejects(send(s, 'Thanks!'), { statusCode: 400, message: 'The conversation has ended; start a new session' })
 
-  const history = snapshot(s)
+  const history = await snapshot(s)
   t.equal(history.messages.length, 13)
   t.match(history, { current_state: 'inside', score: 4, outcome: 'ACCEPT' })
   t.same(history.messages.map((m) => m.role), ['assistant', ...Array(6).fill(['user', 'assistant']).flat()])
@@ -230,12 +230,12 @@ t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with
   t.match(history.messages[6], { follow_up_triggered: true, decision: null })
 
   await s.app.chat.drain()
-  t.strictSame(s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'player-1' }), [
+  t.strictSame(await s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'player-1' }), [
     { machine_id: door.machine_id, machine_key: 'door', name: 'The Door', description: 'It\'s 1 a.m., the queue is long and Vex decides who gets in.', has_session: true, session_outcome: 'ACCEPT', is_linked: false },
     { machine_id: s.machines.vip.machine_id, machine_key: 'vip', name: 'The Back Room', description: 'Inside, Vex has a proposition for someone discreet.', has_session: false, session_outcome: null, is_linked: true }
   ])
-  t.strictSame(s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'someone-else' }).map((m) => m.machine_key), ['door'], 'unlocks are per player')
-  const progress = s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
+  t.strictSame((await s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'someone-else' })).map((m) => m.machine_key), ['door'], 'unlocks are per player')
+  const progress = await s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
   t.strictSame(progress.unlocked_machine_keys, ['vip'])
   t.strictSame(progress.completed, { door: 'ACCEPT' })
   t.equal(progress.memory_summary, 'The Door: They met once.', 'the memory of the completed machine is folded in')
@@ -250,11 +250,11 @@ t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with
     message: 'Hm.', current_state: 'burned', score: -1, outcome: 'REJECT', decision: 'reject', follow_up: false, session_id: vip.session_id, scoring_mode: 'pass_fail', redirect_count: 0, machine_completed: true, unlocked_machines: null
   })
   await s.app.chat.drain()
-  const after = s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
+  const after = await s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
   t.strictSame(after.variables, { favourite_drink: 'negroni', player_alias: 'Sparrow' }, 'only the machine\'s output variables are kept')
   t.strictSame(after.completed, { door: 'ACCEPT', vip: 'REJECT' })
   t.equal(after.memory_summary, 'The Door: They met once.\n\nThe Back Room: Robin talked too much.')
-  const vipHistory = s.app.chat.getHistory({ ...s.target('player-1', s.machines.vip.machine_id), includeTrace: true })
+  const vipHistory = await s.app.chat.getHistory({ ...s.target('player-1', s.machines.vip.machine_id), includeTrace: true })
   t.match(vipHistory.messages.at(-1)!.trace, { steps: { extract: { model: 'gpt-4o-mini' } } }, 'the extraction is added to the turn\'s trace')
 })
 
@@ -268,10 +268,10 @@ t.test('scoring mode: reject moves with its penalty; kick_out ends the session',
   plan.eval.push(choose(s.tid('door', 'approach', 'turned_away')))
   plan.reply.push({ text: 'Out.' })
   t.strictSame(await send(s, 'Move or I move you'), {
-    message: 'Out.', current_state: 'turned_away', score: -6, outcome: 'KICK_OUT', decision: 'kick_out', follow_up: false, session_id: snapshot(s).session_id, scoring_mode: 'scoring', redirect_count: 0, machine_completed: true, unlocked_machines: null
+    message: 'Out.', current_state: 'turned_away', score: -6, outcome: 'KICK_OUT', decision: 'kick_out', follow_up: false, session_id: (await snapshot(s)).session_id, scoring_mode: 'scoring', redirect_count: 0, machine_completed: true, unlocked_machines: null
   })
   await s.app.chat.drain()
-  t.strictSame(s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1').unlocked_machine_keys, [], 'no link matches KICK_OUT')
+  t.strictSame((await s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')).unlocked_machine_keys, [], 'no link matches KICK_OUT')
   await t.rejects(send(s, 'Sorry'), { statusCode: 400, message: 'The conversation has ended; start a new session' })
 })
 
@@ -285,7 +285,7 @@ t.test('an evaluator that answers invalid JSON twice: the turn runs as "no trans
   t.equal(evals.length, 2, 'one repair retry, no more')
   t.match(evals[1].messages.at(-2), { role: 'assistant', content: 'I think they should pass' })
   t.match(evals[1].messages.at(-1)!.content, /That answer is invalid:\n- The output is not valid JSON/)
-  const trace = snapshot(s).messages.at(-1)!.trace!
+  const trace = (await snapshot(s)).messages.at(-1)!.trace!
   t.match(trace, { transition_id: null, decision: null, evaluator_reason: null, fallback: true })
   t.ok(trace.steps.evaluate!.tokens_in > 0)
 })
@@ -296,7 +296,7 @@ t.test('an evaluator answer repaired on the second attempt is used; an unknown t
   plan.eval.push({ json: { transition_id: 'no-such-transition', follow_up: false, reason: 'x' } }, choose(s.tid('door', 'approach', 'vibe_check'), 'Polite.'))
   t.match(await send(s, 'Good evening, I came for the DJ'), { decision: 'pass', current_state: 'vibe_check', score: 2 })
   t.match(requestsOf('eval')[1].messages.at(-1)!.content, /"no-such-transition" is not one of the listed handles \(t1, t2, t3, t4\) or null/)
-  t.match(snapshot(s).messages.at(-1)!.trace, { fallback: false, evaluator_reason: 'Polite.' })
+  t.match((await snapshot(s)).messages.at(-1)!.trace, { fallback: false, evaluator_reason: 'Polite.' })
 })
 
 const faults: Array<[string, Kind, FakeScript[], object]> = [
@@ -314,25 +314,25 @@ for (const [name, kind, scripts, expected] of faults) {
     await init(s)
     plan.eval.push(choose(s.tid('door', 'approach', 'approach')))
     await send(s, 'first')
-    const before = snapshot(s)
+    const before = await snapshot(s)
     plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
     // A reply fault hits every reply call of the turn (a speculative one included) until cleared.
     if (kind === 'reply') replyFault = scripts[0]
     else plan[kind].unshift(...scripts)
     await t.rejects(send(s, 'second'), { name: 'LlmError', ...expected })
     replyFault = null
-    t.same(snapshot(s), before)
+    t.same(await snapshot(s), before)
     plan.eval.length = 0
     plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
     t.match(await send(s, 'second'), { decision: 'pass', current_state: 'vibe_check', score: 1 })
-    t.equal(snapshot(s).messages.length, 5)
+    t.equal((await snapshot(s)).messages.length, 5)
   })
 }
 
 t.test('a streamed reply cut mid-way commits nothing', async (t) => {
   const s = await setup(t)
   await init(s)
-  const before = snapshot(s)
+  const before = await snapshot(s)
   plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
   plan.reply.push({ chunks: ['Well ', 'well ', 'well.'], cutAfterChunks: 1 })
   const turn = await s.app.chat.streamMessage({ ...s.target(), headers: HEADERS, message: 'Hello' })
@@ -341,7 +341,7 @@ t.test('a streamed reply cut mid-way commits nothing', async (t) => {
   await t.rejects((async () => { for await (const d of turn.textStream) seen.push(d) })(), { name: 'LlmError', statusCode: 500 })
   t.same(seen, ['Well '])
   await t.rejects(turn.done, { name: 'LlmError' })
-  t.same(snapshot(s), before)
+  t.same(await snapshot(s), before)
 })
 
 t.test('missing key, unknown persona, machine, session and access are checked in order before any LLM call', async (t) => {
@@ -353,17 +353,17 @@ t.test('missing key, unknown persona, machine, session and access are checked in
   await t.rejects(s.app.chat.sendMessage({ ...s.target('p', '00000000-0000-4000-8000-000000000000'), ...message }), { statusCode: 404, message: 'Machine not found' })
   await t.rejects(s.app.chat.sendMessage({ ...s.target(), headers: {}, message: 'hi' }), { statusCode: 404, message: 'Session not found: call init-session first' })
   await t.rejects(s.app.chat.initSession({ ...s.target(), headers: {}, playerName: 'A', playerGender: 'female' }), { name: 'LlmError', statusCode: 400, code: 'RAPPORT_LLM_KEY_MISSING' })
-  t.throws(() => s.app.chat.getSession(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
-  t.throws(() => s.app.chat.reset(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
+  await t.rejects(() => s.app.chat.getSession(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
+  await t.rejects(() => s.app.chat.reset(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
   t.equal(fake.requests.length, 0, 'no LLM call was made')
 
   await s.app.inject({ method: 'POST', url: `/api/v1/personas/${s.personaId}/unpublish`, headers: { authorization: `Bearer ${s.owner.token}` } })
-  t.throws(() => s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'x' }), { statusCode: 403, message: 'Persona is not published' })
+  await t.rejects(() => s.app.chat.listMachines({ viewer: s.viewer, personaId: s.personaId, userSessionId: 'x' }), { statusCode: 403, message: 'Persona is not published' })
   // Web: the owner previews the unpublished persona; another user or a guest may not.
   const web = (userId: string, role: 'user' | 'guest') => ({ viewer: { kind: 'web' as const, userId, role }, personaId: s.personaId, userSessionId: 'x' })
-  t.equal(s.app.chat.listMachines(web(s.owner.id, 'user')).length, 1)
-  t.throws(() => s.app.chat.listMachines(web(other.id, 'user')), { statusCode: 403, message: 'Persona is not published' })
-  t.throws(() => s.app.chat.listMachines(web(s.owner.id, 'guest')), { statusCode: 403, message: 'Persona is not published' })
+  t.equal((await s.app.chat.listMachines(web(s.owner.id, 'user'))).length, 1)
+  await t.rejects(() => s.app.chat.listMachines(web(other.id, 'user')), { statusCode: 403, message: 'Persona is not published' })
+  await t.rejects(() => s.app.chat.listMachines(web(s.owner.id, 'guest')), { statusCode: 403, message: 'Persona is not published' })
 })
 
 t.test('SDK chat may use the server key only when allowed; web chat may', async (t) => {
@@ -392,8 +392,8 @@ t.test('five concurrent messages on one session are processed one at a time, in 
   const rows = s.app.db.select().from(messagesTable).orderBy(asc(messagesTable.seq)).all()
   t.same(rows.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], 'seq contiguous: 10 new messages')
   t.same(rows.slice(3).map((r) => r.content), [1, 2, 3, 4, 5].flatMap((i) => [`meh ${i}`, `reply to meh ${i}`]), 'in arrival order, each reply after its message')
-  t.match(snapshot(s), { score: 2, current_state: 'vibe_check', outcome: null })
-  t.equal(s.app.repos.sessions.find({ scope: `sdk:${s.owner.id}`, personaId: s.personaId, machineId: s.machines.door.machine_id, userSessionId: 'player-1' })!.redirect_count, 5)
+  t.match(await snapshot(s), { score: 2, current_state: 'vibe_check', outcome: null })
+  t.equal((await s.app.repos.sessions.find({ scope: `sdk:${s.owner.id}`, personaId: s.personaId, machineId: s.machines.door.machine_id, userSessionId: 'player-1' }))!.redirect_count, 5)
 })
 
 t.test('different sessions run concurrently', async (t) => {
@@ -420,16 +420,16 @@ t.test('streamMessage: metadata first, deltas as produced, then the commit', asy
   plan.reply.push({ chunks: ['Alright. ', 'What are ', 'you celebrating?'] })
   const turn = await s.app.chat.streamMessage({ ...s.target(), headers: HEADERS, message: 'Evening. Here for the DJ.' })
   t.strictSame(turn.metadata, {
-    current_state: 'vibe_check', score: 2, outcome: null, decision: 'pass', follow_up: false, session_id: snapshot(s).session_id, scoring_mode: 'scoring', redirect_count: 0, machine_completed: false, unlocked_machines: null
+    current_state: 'vibe_check', score: 2, outcome: null, decision: 'pass', follow_up: false, session_id: (await snapshot(s)).session_id, scoring_mode: 'scoring', redirect_count: 0, machine_completed: false, unlocked_machines: null
   })
-  t.equal(snapshot(s).messages.length, 1, 'nothing committed before the reply finished')
+  t.equal((await snapshot(s)).messages.length, 1, 'nothing committed before the reply finished')
   const deltas: string[] = []
   for await (const d of turn.textStream) deltas.push(d)
   t.same(deltas, ['Alright. ', 'What are ', 'you celebrating?'])
   const done: ChatResponse = await turn.done
   t.strictSame(done, { message: 'Alright. What are you celebrating?', ...turn.metadata })
   t.equal(requestsOf('reply').at(-1)!.stream, true)
-  const history = snapshot(s)
+  const history = await snapshot(s)
   t.equal(history.messages.length, 3)
   t.equal(history.messages[2].content, 'Alright. What are you celebrating?')
   t.match(history, { current_state: 'vibe_check', score: 2 })
@@ -447,7 +447,7 @@ t.test('streamMessage: an error before the reply rejects the call itself (the ro
 t.test('streamMessage: a client disconnect aborts the provider call and commits nothing; done never rejects unhandled', async (t) => {
   const s = await setup(t)
   await init(s)
-  const before = snapshot(s)
+  const before = await snapshot(s)
   plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
   plan.reply.push({ chunks: ['One ', 'two ', 'three'], chunkDelayMs: 3_600_000 })
   const controller = new AbortController()
@@ -458,7 +458,7 @@ t.test('streamMessage: a client disconnect aborts the provider call and commits 
   await t.rejects(iterator.next(), { code: 'RAPPORT_LLM_ABORTED' })
   await fake.waitForAborted(1)
   await t.rejects(turn.done, { code: 'RAPPORT_LLM_ABORTED' })
-  t.same(snapshot(s), before)
+  t.same(await snapshot(s), before)
 
   // Never awaiting `done` must not raise an unhandledRejection either.
   let unhandled = 0
@@ -475,7 +475,7 @@ t.test('streamMessage: a client disconnect aborts the provider call and commits 
   await fake.waitForAborted(2)
   await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(unhandled, 0)
-  t.same(snapshot(s), before)
+  t.same(await snapshot(s), before)
 })
 
 t.test('rolling summaries keep the prompt bounded however long the conversation runs', async (t) => {
@@ -496,9 +496,9 @@ t.test('rolling summaries keep the prompt bounded however long the conversation 
   const lastReply = requestsOf('reply').at(-1)!
   t.ok(lastReply.messages.length <= 17, 'only the recent messages are sent')
   t.match(lastReply.system, /Summary of this conversation so far: Earlier, the player chatted with the character\./)
-  const session = s.app.repos.sessions.find({ scope: `sdk:${s.owner.id}`, personaId: s.personaId, machineId: s.machines.toll.machine_id, userSessionId: 'player-1' })!
+  const session = (await s.app.repos.sessions.find({ scope: `sdk:${s.owner.id}`, personaId: s.personaId, machineId: s.machines.toll.machine_id, userSessionId: 'player-1' }))!
   t.ok(session.summarized_count >= 100, `${session.summarized_count} messages folded`)
-  t.equal(snapshot(s).messages.length, 121, 'history keeps every message')
+  t.equal((await snapshot(s)).messages.length, 121, 'history keeps every message')
 })
 
 t.test('a failed summary never fails a turn and is retried on a later turn', async (t) => {
@@ -511,10 +511,10 @@ t.test('a failed summary never fails a turn and is retried on a later turn', asy
   await send(s, 'm7')
   await s.app.chat.drain()
   const key = { scope: `sdk:${s.owner.id}`, personaId: s.personaId, machineId: s.machines.toll.machine_id, userSessionId: 'player-1' }
-  t.equal(s.app.repos.sessions.find(key)!.summarized_count, 0, 'the failure changed nothing')
+  t.equal((await s.app.repos.sessions.find(key))!.summarized_count, 0, 'the failure changed nothing')
   await send(s, 'm8')
   await s.app.chat.drain()
-  t.ok(s.app.repos.sessions.find(key)!.summarized_count > 0, 'retried and applied')
+  t.ok((await s.app.repos.sessions.find(key))!.summarized_count > 0, 'retried and applied')
 })
 
 t.test('reset deletes the session and its messages but keeps the progress; history traces follow the viewer', async (t) => {
@@ -522,18 +522,18 @@ t.test('reset deletes the session and its messages but keeps the progress; histo
   await init(s)
   const web = { viewer: { kind: 'web' as const, userId: 'someone', role: 'user' as const }, personaId: s.personaId, machineId: null, userSessionId: 'player-1' }
   const first = await s.app.chat.initSession({ ...web, headers: HEADERS, playerName: 'W', playerGender: 'male' })
-  const asked = s.app.chat.getHistory({ ...web, includeTrace: true })
+  const asked = await s.app.chat.getHistory({ ...web, includeTrace: true })
   t.notOk('trace' in asked.messages[0], 'a web viewer who does not own the persona never sees traces')
-  t.notOk('trace' in snapshot(s).messages[0] === false, 'the SDK owner does')
-  t.notOk('trace' in s.app.chat.getHistory({ ...s.target(), includeTrace: false }).messages[0])
+  t.notOk('trace' in (await snapshot(s)).messages[0] === false, 'the SDK owner does')
+  t.notOk('trace' in (await s.app.chat.getHistory({ ...s.target(), includeTrace: false })).messages[0])
 
-  const status = s.app.chat.getSession(s.target())
+  const status = await s.app.chat.getSession(s.target())
   t.strictSame(Object.keys(status), ['session_id', 'persona_id', 'machine_id', 'current_state', 'score', 'outcome', 'player_name', 'player_gender', 'started_at', 'last_message_at'])
-  const res = s.app.chat.reset(s.target())
+  const res = await s.app.chat.reset(s.target())
   t.strictSame(res, { session_id: status.session_id, message: 'Session reset' })
-  t.throws(() => s.app.chat.getSession(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
+  await t.rejects(() => s.app.chat.getSession(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
   t.equal(s.app.db.select().from(messagesTable).where(eq(messagesTable.sessionId, status.session_id)).all().length, 0)
-  t.equal(s.app.chat.getSession(web).session_id, first.session_id, 'other scopes are untouched')
+  t.equal((await s.app.chat.getSession(web)).session_id, first.session_id, 'other scopes are untouched')
 })
 
 t.test('migrateProgress moves a guest\'s web sessions and progress to the signed-in user', async (t) => {
@@ -547,11 +547,11 @@ t.test('migrateProgress moves a guest\'s web sessions and progress to the signed
   plan.eval.push(choose(s.tid('door', 'vibe_check', 'inside')))
   await s.app.chat.sendMessage({ ...at(guest), headers: HEADERS, message: 'love the music' })
   await s.app.chat.drain()
-  t.same(s.app.chat.migrateProgress({ fromUserId: 'guest-1', toUserId: s.owner.id }), { sessions_moved: 1, progress_moved: 1 })
-  t.match(s.app.chat.getSession(at(user)), { current_state: 'inside', outcome: 'ACCEPT' })
-  t.throws(() => s.app.chat.getSession(at(guest)), { statusCode: 404, message: 'Session not found: call init-session first' })
-  t.equal(s.app.chat.listMachines({ viewer: user, personaId: s.personaId, userSessionId: 'web' }).length, 2, 'the unlock moved too')
-  t.same(s.app.chat.migrateProgress({ fromUserId: 'guest-1', toUserId: s.owner.id }), { sessions_moved: 0, progress_moved: 0 })
+  t.same(await s.app.chat.migrateProgress({ fromUserId: 'guest-1', toUserId: s.owner.id }), { sessions_moved: 1, progress_moved: 1 })
+  t.match(await s.app.chat.getSession(at(user)), { current_state: 'inside', outcome: 'ACCEPT' })
+  await t.rejects(() => s.app.chat.getSession(at(guest)), { statusCode: 404, message: 'Session not found: call init-session first' })
+  t.equal((await s.app.chat.listMachines({ viewer: user, personaId: s.personaId, userSessionId: 'web' })).length, 2, 'the unlock moved too')
+  t.same(await s.app.chat.migrateProgress({ fromUserId: 'guest-1', toUserId: s.owner.id }), { sessions_moved: 0, progress_moved: 0 })
 })
 
 t.test('a reset while a turn is running: the turn answers 404 and commits nothing', async (t) => {
@@ -560,7 +560,7 @@ t.test('a reset while a turn is running: the turn answers 404 and commits nothin
   plan.eval.push({ ...choose(s.tid('door', 'approach', 'vibe_check')), delayMs: 50 })
   const pending = send(s, 'hello')
   while (requestsOf('eval').length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-  s.app.chat.reset(s.target())
+  await s.app.chat.reset(s.target())
   await t.rejects(pending, { statusCode: 404, message: 'Session not found: call init-session first' })
   t.equal(s.app.db.select().from(messagesTable).all().length, 0)
 })
@@ -573,7 +573,7 @@ t.test('an extraction that stays invalid is skipped (logged) and not retried for
   t.match(await send(s, 'Here is a silver coin'), { outcome: 'ACCEPT', machine_completed: true })
   await s.app.chat.drain()
   t.equal(requestsOf('extract').length, 2)
-  const progress = s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
+  const progress = await s.app.repos.sessions.progress(`sdk:${s.owner.id}`, s.personaId, 'player-1')
   t.strictSame(progress, { unlocked_machine_keys: [], completed: { toll: 'ACCEPT' }, variables: {}, memory_summary: '' })
   await init(s)
   await s.app.chat.drain()
@@ -590,8 +590,8 @@ t.test('a failed extraction is retried on a later call of the same player (here:
   plan.extract.push({ status: 500 }, { status: 500 })
   t.match(await send(s, 'Love the DJ'), { outcome: 'ACCEPT' })
   await s.app.chat.drain()
-  t.equal(progress().memory_summary, '', 'the extraction failed')
-  t.equal(s.app.repos.sessions.pendingExtractions(`sdk:${s.owner.id}`, s.personaId, 'player-1').length, 1)
+  t.equal((await progress()).memory_summary, '', 'the extraction failed')
+  t.equal((await s.app.repos.sessions.pendingExtractions(`sdk:${s.owner.id}`, s.personaId, 'player-1')).length, 1)
 
   await init(s, 'player-2')
   await send(s, 'hi', 'player-2')
@@ -600,6 +600,6 @@ t.test('a failed extraction is retried on a later call of the same player (here:
 
   await init(s, 'player-1', s.machines.vip.machine_id)
   await s.app.chat.drain()
-  t.equal(progress().memory_summary, 'The Door: They met once.', 'retried and stored')
-  t.equal(s.app.repos.sessions.pendingExtractions(`sdk:${s.owner.id}`, s.personaId, 'player-1').length, 0)
+  t.equal((await progress()).memory_summary, 'The Door: They met once.', 'retried and stored')
+  t.equal((await s.app.repos.sessions.pendingExtractions(`sdk:${s.owner.id}`, s.personaId, 'player-1')).length, 0)
 })

@@ -26,8 +26,8 @@ async function turn (c: ChatSetup, kind: Kind, message: string) {
   await c.app.chat.drain()
 }
 
-function session (c: ChatSetup) {
-  return c.app.repos.sessions.find({ scope: `sdk:${c.owner.id}`, personaId: c.persona.id, machineId: c.machine('toll').machine_id, userSessionId: 'p1' })!
+async function session (c: ChatSetup) {
+  return (await c.app.repos.sessions.find({ scope: `sdk:${c.owner.id}`, personaId: c.persona.id, machineId: c.machine('toll').machine_id, userSessionId: 'p1' }))!
 }
 
 for (const kind of ['plain', 'stream'] as const) {
@@ -38,7 +38,7 @@ for (const kind of ['plain', 'stream'] as const) {
     for (let n = 1; n <= 30; n++) {
       const before = c.requestsOf('summary').length
       await turn(c, kind, `player line ${n}`)
-      const s = session(c)
+      const s = await session(c)
       if (c.requestsOf('summary').length > before) {
         foldedAt.push(n)
         t.equal(s.message_count - s.summarized_count, 8, `turn ${n}: the fold kept the 8 newest messages`)
@@ -67,7 +67,7 @@ for (const kind of ['plain', 'stream'] as const) {
       c.reply(`npc line ${n}`)
       await turn(c, kind, `player line ${n}`)
     }
-    t.equal(session(c).summarized_count, 0, 'nothing summarized: every summary failed')
+    t.equal((await session(c)).summarized_count, 0, 'nothing summarized: every summary failed')
     t.ok(c.requestsOf('summary').length > 0, 'summaries were attempted')
 
     // 25 messages stored; the next prompts see seq 10..25: player line 5 … npc line 12, then the new message.
@@ -84,13 +84,13 @@ for (const kind of ['plain', 'stream'] as const) {
     c.failing('summary', null)
     c.reply('npc line 14')
     await turn(c, kind, 'player line 14')
-    t.equal(session(c).summarized_count, 21, 'the late fold kept the 8 newest of 29')
+    t.equal((await session(c)).summarized_count, 21, 'the late fold kept the 8 newest of 29')
     c.failing('summary', { status: 500 })
     for (let n = 15; n <= 20; n++) {
       c.reply(`npc line ${n}`)
       await turn(c, kind, `player line ${n}`)
     }
-    t.equal(session(c).summarized_count, 21, 'the summary lags again')
+    t.equal((await session(c)).summarized_count, 21, 'the summary lags again')
     c.reply('npc line 21')
     await turn(c, kind, 'player line 21')
     // Unsummarized now seq 22..41; the newest 16 are seq 26..41: player line 13 … npc line 20.

@@ -10,8 +10,8 @@ const KEY = `pk_live_${'a'.repeat(32)}`
 function fakeRepos (users: Map<string, FakeUser>, keys: Record<string, unknown>, flushes: string[]) {
   return fp(async (app) => {
     app.decorate('repos', {
-      users: { findById: (id: string) => users.get(id) ?? null },
-      apiKeys: { authenticate: (key: string) => keys[key] ?? 'invalid', flushUsage: () => { flushes.push('flush') } }
+      users: { findById: async (id: string) => users.get(id) ?? null },
+      apiKeys: { authenticate: async (key: string) => keys[key] ?? 'invalid', flushUsage: async () => { flushes.push('flush') } }
     } as never)
   }, { name: 'repositories' })
 }
@@ -22,9 +22,9 @@ async function appWith (t: Test, users: FakeUser[], keys: Record<string, unknown
   const app: FastifyInstance = Fastify()
   await app.register(fakeRepos(byId, keys, flushes))
   await app.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn })
-  const errorOf = (fn: () => void) => { try { fn(); return null } catch (err) { return { status: (err as { statusCode?: number }).statusCode, message: (err as Error).message } } }
-  app.get('/jwt', async (req: FastifyRequest) => errorOf(() => app.verifyJwt(req)) ?? { user: req.user, account: req.account })
-  app.get('/key', async (req: FastifyRequest) => errorOf(() => app.verifyApiKey(req)) ?? { apiKey: req.apiKey })
+  const errorOf = async (fn: () => Promise<void>) => { try { await fn(); return null } catch (err) { return { status: (err as { statusCode?: number }).statusCode, message: (err as Error).message } } }
+  app.get('/jwt', async (req: FastifyRequest) => await errorOf(() => app.verifyJwt(req)) ?? { user: req.user, account: req.account })
+  app.get('/key', async (req: FastifyRequest) => await errorOf(() => app.verifyApiKey(req)) ?? { apiKey: req.apiKey })
   app.get('/none', async (req: FastifyRequest) => ({ apiKey: req.apiKey, account: req.account }))
   await app.ready()
   t.teardown(() => app.close())

@@ -10,8 +10,9 @@ import { createSettingsRepository } from '../../src/repositories/settings-reposi
 const dbPlugin = fp(async (app) => {
   const db = openDatabase(':memory:')
   app.decorate('db', db)
+  app.decorate('repos', { settings: createSettingsRepository(db) } as never)
   app.addHook('onClose', async () => { db.$client.close() })
-}, { name: 'db' })
+}, { name: 'repositories' })
 
 const UP = ['/', '/healthz', '/readyz', '/openapi.json', '/docs', '/docs/static/x', '/api/v1/admin/users', '/elsewhere/admin-only']
 const DOWN = ['/api/v1/things', '/docsx', '/api/v1/administer', '/api/v1/adminx/y', '/healthz/x']

@@ -11,13 +11,13 @@ const LIMITS = { generation: 1, chat: 1, general: 2, sdkChat: 1, sdkGeneral: 2 }
 const fakeAuth = fp(async (app) => {
   app.decorateRequest('apiKey', null)
   app.decorateRequest('user', null as never)
-  app.decorate('verifyJwt', (req: FastifyRequest) => {
+  app.decorate('verifyJwt', async (req: FastifyRequest) => {
     const header = req.headers.authorization
     if (header === undefined || header === 'bad') throw new Errors.Unauthorized('no valid token')
     const [role, id] = header.split(' ')
     req.user = { id, role: role as 'user' }
   })
-  app.decorate('verifyApiKey', (req: FastifyRequest) => {
+  app.decorate('verifyApiKey', async (req: FastifyRequest) => {
     const key = req.headers['x-api-key'] as string | undefined
     if (key === undefined || key === 'bad') throw new Errors.Unauthorized('no valid key')
     req.apiKey = { keyId: key, userId: `owner-${key}` }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import idempotency, { type IdempotencyOptions } from '../../src/plugins/idempotency.ts'
 import { openDatabase } from '../../src/db.ts'
+import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.ts'
 import { parseSse } from '../helpers/sse.ts'
 
 // X-User signs in a web user, X-Owner an SDK key of that owner.
@@ -21,8 +22,9 @@ const fakeGuard = fp(async (app) => {
 const dbPlugin = fp(async (app) => {
   const db = openDatabase(':memory:')
   app.decorate('db', db)
+  app.decorate('repos', { idempotency: createIdempotencyRepository(db) } as never)
   app.addHook('onClose', async () => { db.$client.close() })
-}, { name: 'db' })
+}, { name: 'repositories' })
 
 async function appWith (t: Test, opts: IdempotencyOptions = {}) {
   const app: FastifyInstance = Fastify()

@@ -32,7 +32,7 @@ t.test('repositories: an API key authenticates while its owner is enabled, and n
   t.match(await app.repos.apiKeys.authenticate(created.key), { userId: user.id })
   await app.repos.users.update(user.id, { disabled: true })
   t.equal(await app.repos.apiKeys.authenticate(created.key), 'disabled')
-  t.same(Object.keys(app.repos).sort(), ['apiKeys', 'personas', 'sessions', 'stats', 'users'])
+  t.same(Object.keys(app.repos).sort(), ['apiKeys', 'idempotency', 'personas', 'ping', 'sessions', 'settings', 'stats', 'users'])
 })
 
 t.test('chat: a configured base URL is where the provider is called', async (t) => {

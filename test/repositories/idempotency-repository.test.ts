@@ -1,15 +1,12 @@
 // Idempotency records: one claim wins, results are stored, failures free the key, expired and abandoned claims are replaced and purged.
 import t, { type Test } from 'tap'
-import { openDatabase } from '../../src/db.ts'
-import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.ts'
+import { openRepositories } from '../helpers/repositories.ts'
 
 const DAY = 24 * 3600 * 1000
 const STALE = 15 * 60 * 1000
 
 function setup (t: Test) {
-  const db = openDatabase(':memory:')
-  t.teardown(() => db.$client.close())
-  return createIdempotencyRepository(db)
+  return openRepositories(t).repos.idempotency
 }
 
 const claimAt = (repo: ReturnType<typeof setup>, now: number, fingerprint = 'f1', key = 'k') => repo.claim('sdk:u1', key, fingerprint, now, now - DAY, now - STALE)
@@ -17,37 +14,37 @@ const claimAt = (repo: ReturnType<typeof setup>, now: number, fingerprint = 'f1'
 t.test('the first claim wins; later claims see the running record, then its stored result', async (t) => {
   const repo = setup(t)
   const now = 1_000_000_000_000
-  t.same(claimAt(repo, now), { claimed: true })
-  t.same(claimAt(repo, now + 10, 'f2'), { claimed: false, record: { fingerprint: 'f1', status: null, body: null, createdAt: now } })
-  repo.complete('sdk:u1', 'k', 201, '{"ok":true}')
-  t.same(claimAt(repo, now + 20), { claimed: false, record: { fingerprint: 'f1', status: 201, body: '{"ok":true}', createdAt: now } })
-  repo.release('sdk:u1', 'k')
-  t.equal(repo.find('sdk:u1', 'k')?.status, 201, 'a stored result is never released')
-  t.same(repo.claim('user:u1', 'k', 'f1', now, now - DAY, now - STALE), { claimed: true }, 'scopes are separate')
+  t.same(await claimAt(repo, now), { claimed: true })
+  t.same(await claimAt(repo, now + 10, 'f2'), { claimed: false, record: { fingerprint: 'f1', status: null, body: null, createdAt: now } })
+  await repo.complete('sdk:u1', 'k', 201, '{"ok":true}')
+  t.same(await claimAt(repo, now + 20), { claimed: false, record: { fingerprint: 'f1', status: 201, body: '{"ok":true}', createdAt: now } })
+  await repo.release('sdk:u1', 'k')
+  t.equal((await repo.find('sdk:u1', 'k'))?.status, 201, 'a stored result is never released')
+  t.same(await repo.claim('user:u1', 'k', 'f1', now, now - DAY, now - STALE), { claimed: true }, 'scopes are separate')
 })
 
 t.test('a released claim can be claimed again', async (t) => {
   const repo = setup(t)
-  t.same(claimAt(repo, 5000), { claimed: true })
-  repo.release('sdk:u1', 'k')
-  t.equal(repo.find('sdk:u1', 'k'), null)
-  t.same(claimAt(repo, 6000, 'f9'), { claimed: true })
+  t.same(await claimAt(repo, 5000), { claimed: true })
+  await repo.release('sdk:u1', 'k')
+  t.equal(await repo.find('sdk:u1', 'k'), null)
+  t.same(await claimAt(repo, 6000, 'f9'), { claimed: true })
 })
 
 t.test('a result older than 24 h and a claim abandoned past the stale limit are replaced; purge deletes old records', async (t) => {
   const repo = setup(t)
   const start = 1_000_000_000_000
-  claimAt(repo, start)
-  repo.complete('sdk:u1', 'k', 200, '{}')
-  t.same(claimAt(repo, start + DAY - 1, 'f2').claimed, false, 'still kept just before 24 h')
-  t.same(claimAt(repo, start + DAY + 1, 'f2'), { claimed: true }, 'replaced after 24 h')
+  await claimAt(repo, start)
+  await repo.complete('sdk:u1', 'k', 200, '{}')
+  t.same((await claimAt(repo, start + DAY - 1, 'f2')).claimed, false, 'still kept just before 24 h')
+  t.same(await claimAt(repo, start + DAY + 1, 'f2'), { claimed: true }, 'replaced after 24 h')
 
-  claimAt(repo, start, 'f1', 'running')
-  t.same(claimAt(repo, start + STALE - 1, 'f1', 'running').claimed, false, 'a running claim is waited for')
-  t.same(claimAt(repo, start + STALE + 1, 'f1', 'running'), { claimed: true }, 'an abandoned claim is taken over')
+  await claimAt(repo, start, 'f1', 'running')
+  t.same((await claimAt(repo, start + STALE - 1, 'f1', 'running')).claimed, false, 'a running claim is waited for')
+  t.same(await claimAt(repo, start + STALE + 1, 'f1', 'running'), { claimed: true }, 'an abandoned claim is taken over')
 
-  claimAt(repo, start, 'f1', 'old')
-  t.equal(repo.purge(start + 1), 1)
-  t.equal(repo.find('sdk:u1', 'old'), null)
-  t.not(repo.find('sdk:u1', 'k'), null)
+  await claimAt(repo, start, 'f1', 'old')
+  t.equal(await repo.purge(start + 1), 1)
+  t.equal(await repo.find('sdk:u1', 'old'), null)
+  t.not(await repo.find('sdk:u1', 'k'), null)
 })

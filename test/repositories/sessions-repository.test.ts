@@ -1,31 +1,26 @@
 // Sessions repository: replace at init, the atomic turn commit (and its refusal on a stale session), summaries, extraction, migration.
 import t, { type Test } from 'tap'
 import { count, eq } from 'drizzle-orm'
-import { openDatabase } from '../../src/db.ts'
 import { messages, sessions, turns } from '../../db/schema.ts'
-import { createPersonasRepository } from '../../src/repositories/personas-repository.ts'
-import { createSessionsRepository, StaleSessionError, type NewMessage, type SessionKey, type TurnCommit } from '../../src/repositories/sessions-repository.ts'
-import { createUsersRepository } from '../../src/repositories/users-repository.ts'
+import { StaleSessionError, type NewMessage, type SessionKey, type SessionsRepository, type TurnCommit } from '../../src/repositories/contract.ts'
 import { toGraph } from '../../src/routes/web/creator.ts'
 import { example } from '../helpers/examples.ts'
+import { withUser } from '../helpers/repositories.ts'
 
-function setup (t: Test) {
-  const db = openDatabase(':memory:')
-  t.teardown(() => db.$client.close())
-  const user = createUsersRepository(db).create({ email: 'a@example.com', passwordHash: null, displayName: null, role: 'user' })
-  if (!user) throw new Error('no user')
+async function setup (t: Test) {
+  const { db, repos, user } = await withUser(t)
   const { fields, graph } = toGraph(example('vex-bouncer'))
-  const { loaded } = createPersonasRepository(db).save(user.id, null, fields, graph)
+  const { loaded } = await repos.personas.save(user.id, null, fields, graph)
   const [door, vip] = loaded.graph.machines
   const key: SessionKey = { scope: `sdk:${user.id}`, personaId: loaded.persona.id, machineId: door.machine_id, userSessionId: 'p1' }
-  return { db, repo: createSessionsRepository(db), key, vip, door }
+  return { db, repo: repos.sessions, key, vip, door }
 }
 
 const message = (role: 'user' | 'assistant', content: string, extra: Partial<NewMessage> = {}): NewMessage => ({
   role, content, state_key_at_time: 'approach', score_at_time: 0, decision: null, follow_up_triggered: false, trace: null, ...extra
 })
 
-function start (repo: ReturnType<typeof createSessionsRepository>, key: SessionKey) {
+function start (repo: SessionsRepository, key: SessionKey) {
   return repo.replace(key, { playerName: 'Robin', playerGender: 'female', initialState: 'approach', greeting: message('assistant', 'Hello'), tokens: { in: 10, out: 2 } })
 }
 
@@ -43,102 +38,102 @@ function turn (sessionId: string, key: SessionKey, expected: number, overrides: 
 }
 
 t.test('replace creates a session with its greeting, and replaces an existing one with its messages', async (t) => {
-  const { db, repo, key } = setup(t)
-  const first = start(repo, key)
+  const { db, repo, key } = await setup(t)
+  const first = await start(repo, key)
   t.match(first, { current_state: 'approach', score: 0, outcome: null, message_count: 1, summarized_count: 0, summary: '', extraction_pending: false, player_name: 'Robin' })
-  t.same(repo.messagesAfter(first.session_id).map((m) => [m.seq, m.role, m.content]), [[1, 'assistant', 'Hello']])
-  repo.commitTurn(turn(first.session_id, key, 1))
-  const second = start(repo, key)
+  t.same((await repo.messagesAfter(first.session_id)).map((m) => [m.seq, m.role, m.content]), [[1, 'assistant', 'Hello']])
+  await repo.commitTurn(turn(first.session_id, key, 1))
+  const second = await start(repo, key)
   t.not(second.session_id, first.session_id)
-  t.equal(repo.find(key)?.session_id, second.session_id)
+  t.equal((await repo.find(key))?.session_id, second.session_id)
   t.equal(db.select({ n: count() }).from(messages).get()?.n, 1, 'the old session\'s messages are gone')
   t.equal(db.select({ n: count() }).from(turns).get()?.n, 3, 'statistics rows are kept')
 })
 
 t.test('commitTurn writes both messages, the state, progress and a turn row together', async (t) => {
-  const { db, repo, key, vip } = setup(t)
-  const s = start(repo, key)
-  const after = repo.commitTurn(turn(s.session_id, key, 1, {
+  const { db, repo, key, vip } = await setup(t)
+  const s = await start(repo, key)
+  const after = await repo.commitTurn(turn(s.session_id, key, 1, {
     state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
     progress: { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId, unlock: [vip.machine_key], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
   }))
   t.match(after, { current_state: 'inside', score: 4, outcome: 'ACCEPT', message_count: 3, extraction_pending: true })
   t.ok(after.last_message_at)
-  const stored = repo.messagesAfter(s.session_id)
+  const stored = await repo.messagesAfter(s.session_id)
   t.same(stored.map((m) => [m.seq, m.role, m.content]), [[1, 'assistant', 'Hello'], [2, 'user', 'u1'], [3, 'assistant', 'a1']])
   t.match(stored[2].trace, { evaluator_reason: 'r' })
-  t.same(repo.messagesAfter(s.session_id, 2).map((m) => m.seq), [3])
-  t.same(repo.progress(key.scope, key.personaId, 'p1'), { unlocked_machine_keys: ['vip'], completed: { door: 'ACCEPT' }, variables: {}, memory_summary: '' })
-  t.same(repo.pendingExtractions(key.scope, key.personaId, 'p1').map((x) => x.session_id), [s.session_id])
+  t.same((await repo.messagesAfter(s.session_id, 2)).map((m) => m.seq), [3])
+  t.same(await repo.progress(key.scope, key.personaId, 'p1'), { unlocked_machine_keys: ['vip'], completed: { door: 'ACCEPT' }, variables: {}, memory_summary: '' })
+  t.same((await repo.pendingExtractions(key.scope, key.personaId, 'p1')).map((x) => x.session_id), [s.session_id])
   t.equal(db.select({ n: count() }).from(turns).where(eq(turns.sessionId, s.session_id)).get()?.n, 2)
 })
 
 t.test('commitTurn refuses a stale or ended session and writes nothing', async (t) => {
-  const { db, repo, key } = setup(t)
-  const s = start(repo, key)
-  repo.commitTurn(turn(s.session_id, key, 1))
-  t.throws(() => repo.commitTurn(turn(s.session_id, key, 1)), StaleSessionError, 'another turn committed since')
-  repo.commitTurn(turn(s.session_id, key, 3, { state: { current_state: 'turned_away', score: -5, redirect_count: 0, outcome: 'KICK_OUT' } }))
-  t.throws(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session has ended')
-  repo.delete(s.session_id)
-  t.throws(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session is gone')
+  const { db, repo, key } = await setup(t)
+  const s = await start(repo, key)
+  await repo.commitTurn(turn(s.session_id, key, 1))
+  await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 1)), StaleSessionError, 'another turn committed since')
+  await repo.commitTurn(turn(s.session_id, key, 3, { state: { current_state: 'turned_away', score: -5, redirect_count: 0, outcome: 'KICK_OUT' } }))
+  await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session has ended')
+  await repo.delete(s.session_id)
+  await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session is gone')
   t.equal(db.select({ n: count() }).from(messages).get()?.n, 0)
   t.equal(db.select({ n: count() }).from(turns).get()?.n, 3, 'greeting and two committed turns only')
 })
 
 t.test('saveSummary applies only on top of the count it was computed from', async (t) => {
-  const { repo, key } = setup(t)
-  const s = start(repo, key)
-  t.equal(repo.saveSummary(s.session_id, 0, 'First.', 1), true)
-  t.equal(repo.saveSummary(s.session_id, 0, 'Late.', 1), false)
-  t.match(repo.findById(s.session_id), { summary: 'First.', summarized_count: 1 })
+  const { repo, key } = await setup(t)
+  const s = await start(repo, key)
+  t.equal(await repo.saveSummary(s.session_id, 0, 'First.', 1), true)
+  t.equal(await repo.saveSummary(s.session_id, 0, 'Late.', 1), false)
+  t.match(await repo.findById(s.session_id), { summary: 'First.', summarized_count: 1 })
 })
 
 t.test('saveExtraction merges variables, updates the memory, clears the flag and adds the step to the last trace, once', async (t) => {
-  const { repo, key } = setup(t)
-  const s = start(repo, key)
-  repo.commitTurn(turn(s.session_id, key, 1, {
+  const { repo, key } = await setup(t)
+  const s = await start(repo, key)
+  await repo.commitTurn(turn(s.session_id, key, 1, {
     state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
     progress: { scope: key.scope, personaId: key.personaId, userSessionId: 'p1', unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
   }))
   const player = { scope: key.scope, personaId: key.personaId, userSessionId: 'p1' }
-  t.equal(repo.saveExtraction(s.session_id, player, { variables: { a: '1' }, mergeMemory: (m) => `${m}[one]`, traceStep: { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 } }), true)
+  t.equal(await repo.saveExtraction(s.session_id, player, { variables: { a: '1' }, mergeMemory: (m) => `${m}[one]`, traceStep: { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 } }), true)
   // A second worker's extraction of the same session (another instance) is refused and changes nothing.
-  t.equal(repo.saveExtraction(s.session_id, player, { variables: { b: '2' }, mergeMemory: (m) => `${m}[two]`, traceStep: null }), false)
-  t.same(repo.progress(key.scope, key.personaId, 'p1').variables, { a: '1' })
-  t.match(repo.progress(key.scope, key.personaId, 'p1'), { memory_summary: '[one]', completed: { door: 'ACCEPT' } })
-  t.equal(repo.findById(s.session_id)?.extraction_pending, false)
-  t.same(repo.messagesAfter(s.session_id).at(-1)?.trace?.steps.extract, { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 })
+  t.equal(await repo.saveExtraction(s.session_id, player, { variables: { b: '2' }, mergeMemory: (m) => `${m}[two]`, traceStep: null }), false)
+  t.same((await repo.progress(key.scope, key.personaId, 'p1')).variables, { a: '1' })
+  t.match(await repo.progress(key.scope, key.personaId, 'p1'), { memory_summary: '[one]', completed: { door: 'ACCEPT' } })
+  t.equal((await repo.findById(s.session_id))?.extraction_pending, false)
+  t.same((await repo.messagesAfter(s.session_id)).at(-1)?.trace?.steps.extract, { model: 'x', tokens_in: 3, tokens_out: 4, latency_ms: 5 })
 })
 
 t.test('migrate moves sessions and merges progress; on a clash the more recently active session wins', async (t) => {
-  const { db, repo, key, vip } = setup(t)
+  const { db, repo, key, vip } = await setup(t)
   const guest = { ...key, scope: 'user:guest' }
   const user = { ...key, scope: 'user:me' }
-  const old = start(repo, user)
+  const old = await start(repo, user)
   db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, old.session_id)).run()
-  const fresh = start(repo, guest)
-  const other = start(repo, { ...guest, userSessionId: 'p2' })
-  const kept = start(repo, { ...user, machineId: vip.machine_id })
-  repo.commitTurn(turn(fresh.session_id, guest, 1, {
+  const fresh = await start(repo, guest)
+  const other = await start(repo, { ...guest, userSessionId: 'p2' })
+  const kept = await start(repo, { ...user, machineId: vip.machine_id })
+  await repo.commitTurn(turn(fresh.session_id, guest, 1, {
     state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
     progress: { scope: guest.scope, personaId: key.personaId, userSessionId: 'p1', unlock: ['vip'], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
   }))
-  t.same(repo.migrate('user:guest', 'user:me'), { sessions_moved: 2, progress_moved: 1 })
-  t.equal(repo.find(user)?.session_id, fresh.session_id, 'the guest\'s newer session replaced the old one')
-  t.equal(repo.findById(old.session_id), null)
-  t.equal(repo.find({ ...user, userSessionId: 'p2' })?.session_id, other.session_id)
-  t.equal(repo.find({ ...user, machineId: vip.machine_id })?.session_id, kept.session_id)
-  t.equal(repo.listForPlayer('user:guest', key.personaId, 'p1').length, 0)
-  t.match(repo.progress('user:me', key.personaId, 'p1'), { unlocked_machine_keys: ['vip'], completed: { door: 'ACCEPT' } })
-  t.same(repo.progress('user:guest', key.personaId, 'p1').unlocked_machine_keys, [])
-  t.same(repo.migrate('user:me', 'user:me'), { sessions_moved: 0, progress_moved: 0 })
+  t.same(await repo.migrate('user:guest', 'user:me'), { sessions_moved: 2, progress_moved: 1 })
+  t.equal((await repo.find(user))?.session_id, fresh.session_id, 'the guest\'s newer session replaced the old one')
+  t.equal(await repo.findById(old.session_id), null)
+  t.equal((await repo.find({ ...user, userSessionId: 'p2' }))?.session_id, other.session_id)
+  t.equal((await repo.find({ ...user, machineId: vip.machine_id }))?.session_id, kept.session_id)
+  t.equal((await repo.listForPlayer('user:guest', key.personaId, 'p1')).length, 0)
+  t.match(await repo.progress('user:me', key.personaId, 'p1'), { unlocked_machine_keys: ['vip'], completed: { door: 'ACCEPT' } })
+  t.same((await repo.progress('user:guest', key.personaId, 'p1')).unlocked_machine_keys, [])
+  t.same(await repo.migrate('user:me', 'user:me'), { sessions_moved: 0, progress_moved: 0 })
 
   // An older guest session loses to the user's own.
-  const mine = start(repo, { ...user, userSessionId: 'p3' })
-  const stale = start(repo, { ...guest, userSessionId: 'p3' })
+  const mine = await start(repo, { ...user, userSessionId: 'p3' })
+  const stale = await start(repo, { ...guest, userSessionId: 'p3' })
   db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, stale.session_id)).run()
-  t.same(repo.migrate('user:guest', 'user:me'), { sessions_moved: 0, progress_moved: 0 })
-  t.equal(repo.find({ ...user, userSessionId: 'p3' })?.session_id, mine.session_id)
-  t.equal(repo.findById(stale.session_id), null)
+  t.same(await repo.migrate('user:guest', 'user:me'), { sessions_moved: 0, progress_moved: 0 })
+  t.equal((await repo.find({ ...user, userSessionId: 'p3' }))?.session_id, mine.session_id)
+  t.equal(await repo.findById(stale.session_id), null)
 })

@@ -111,6 +111,6 @@ t.test('last_used_at is recorded without a write per request and shown in the li
   t.equal(app.db.select().from(apiKeys).all()[0].lastUsedAt, null, 'not written on the request path')
   const listed = (await app.inject({ method: 'GET', url: '/api/v1/sdk/api-keys', headers: bearer(a) })).json()[0]
   t.match(listed.last_used_at, /^\d{4}-\d\d-\d\dT/, 'but already visible in the list')
-  app.repos.apiKeys.flushUsage()
+  await app.repos.apiKeys.flushUsage()
   t.equal(app.db.select().from(apiKeys).all()[0].lastUsedAt, listed.last_used_at, 'and written by the batch flush')
 })

@@ -17,7 +17,7 @@ export default async function sdkPersonaRoutes (app: App) {
       response: { 200: Type.Array(ref(SdkPersona)), ...errors(401, 429) }
     }
   }, async (req, reply) => {
-    const list = app.repos.personas.listPublishedByOwner(req.apiKey!.userId)
+    const list = await app.repos.personas.listPublishedByOwner(req.apiKey!.userId)
     // The repository hands out the same frozen list until the owner's personas change, so its JSON
     // is computed once per change rather than once per request.
     let body = serialized.get(list)

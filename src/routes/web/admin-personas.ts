@@ -31,7 +31,7 @@ export default async function adminPersonaRoutes (app: App) {
       response: { 200: ref(Persona), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    const persona = app.repos.personas.setPublished(req.params.persona_id, false)
+    const persona = await app.repos.personas.setPublished(req.params.persona_id, false)
     if (!persona) throw new Errors.NotFound('Persona not found')
     return persona
   })

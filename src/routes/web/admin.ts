@@ -34,7 +34,7 @@ export default async function adminRoutes (app: App) {
     if (req.params.user_id === req.user.id && (req.body.disabled === true || req.body.role === 'user')) {
       throw new Errors.BadRequest('Admins cannot disable or demote themselves')
     }
-    const user = app.repos.users.update(req.params.user_id, req.body)
+    const user = await app.repos.users.update(req.params.user_id, req.body)
     if (!user) throw new Errors.NotFound('User not found')
     return user
   })

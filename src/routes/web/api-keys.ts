@@ -18,7 +18,7 @@ export default async function apiKeyRoutes (app: App) {
       response: { 201: ref(CreatedApiKey), ...errors(400, 401, 403, 429) }
     }
   }, async (req, reply) => {
-    return reply.code(201).send(app.repos.apiKeys.create(req.user.id, req.body.name))
+    return reply.code(201).send(await app.repos.apiKeys.create(req.user.id, req.body.name))
   })
 
   app.get('/sdk/api-keys', {
@@ -43,7 +43,7 @@ export default async function apiKeyRoutes (app: App) {
       response: { 204: NoContent, ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req, reply) => {
-    if (!app.repos.apiKeys.revoke(req.user.id, req.params.key_id)) throw new Errors.NotFound('API key not found')
+    if (!await app.repos.apiKeys.revoke(req.user.id, req.params.key_id)) throw new Errors.NotFound('API key not found')
     return reply.code(204).send(null)
   })
 }

@@ -21,7 +21,7 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
     }
   }, async (req, reply) => {
     const email = req.body.email.trim().toLowerCase()
-    const user = app.repos.users.create({
+    const user = await app.repos.users.create({
       email,
       passwordHash: await hashPassword(req.body.password),
       displayName: req.body.display_name ?? null,
@@ -41,7 +41,7 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
       response: { 200: ref(AuthResponse), ...errors(400, 401, 429) }
     }
   }, async (req) => {
-    const found = app.repos.users.findCredentials(req.body.email.trim().toLowerCase())
+    const found = await app.repos.users.findCredentials(req.body.email.trim().toLowerCase())
     // Spend the same scrypt time whether or not the email exists.
     const ok = await verifyPassword(req.body.password, found?.passwordHash ?? await dummyPasswordHash())
     if (!found || !found.passwordHash || !ok) throw new Errors.InvalidCredentials()
@@ -58,7 +58,7 @@ export default async function authRoutes (app: App, opts: { adminEmails: Set<str
       response: { 201: ref(AuthResponse), ...errors(429) }
     }
   }, async (_req, reply) => {
-    const user = app.repos.users.create({ email: null, passwordHash: null, displayName: 'Guest', role: 'guest' })
+    const user = await app.repos.users.create({ email: null, passwordHash: null, displayName: 'Guest', role: 'guest' })
     if (!user) throw new Error('guest creation failed')
     return reply.code(201).send({ token: app.signToken(user), user: me(user) })
   })

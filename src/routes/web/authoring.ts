@@ -55,7 +55,7 @@ export default async function authoringRoutes (app: App, opts: { llm: Config['ll
     let context: PersonaContext
     let hasEntry = false
     if (personaId != null) {
-      const loaded = app.repos.personas.loadGraph(personaId)
+      const loaded = await app.repos.personas.loadGraph(personaId)
       if (!loaded) throw new Errors.NotFound('Persona not found')
       if (loaded.persona.owner_id !== req.user.id) throw new Errors.Forbidden('You can only generate scenarios for your own personas')
       context = loaded.persona

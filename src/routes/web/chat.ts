@@ -52,7 +52,7 @@ export default async function webChatRoutes (app: App, opts: WebChatOptions = {}
       response: { 200: ref(MigrateProgressResult), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    const guest = app.repos.users.findById(req.body.old_session_id)
+    const guest = await app.repos.users.findById(req.body.old_session_id)
     if (!guest) throw new Errors.NotFound('No guest account with this old_session_id')
     if (guest.role !== 'guest') throw new Errors.BadRequest('old_session_id is not a guest account')
     return app.chat.migrateProgress({ fromUserId: guest.id, toUserId: req.user.id })

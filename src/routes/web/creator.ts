@@ -116,7 +116,7 @@ export default async function creatorRoutes (app: App) {
 
     const personaId = req.query.persona_id ?? null
     if (personaId !== null) {
-      const existing = app.repos.personas.findById(personaId)
+      const existing = await app.repos.personas.findById(personaId)
       if (!existing) throw new Errors.NotFound('Persona not found')
       if (existing.owner_id !== req.user.id) throw new Errors.Forbidden('Only the persona\'s owner can save it')
       if (existing.is_published) {
@@ -127,7 +127,7 @@ export default async function creatorRoutes (app: App) {
       }
     }
 
-    const { created, loaded } = app.repos.personas.save(req.user.id, personaId, fields, graph)
+    const { created, loaded } = await app.repos.personas.save(req.user.id, personaId, fields, graph)
     // Validated on the stored graph, so the paths index into the response (machines are ordered by display_order).
     const found = validateGraph(loaded.graph)
     return reply.code(created ? 201 : 200).send({ ...fullBody(loaded), warnings: [...found.errors, ...found.warnings] })

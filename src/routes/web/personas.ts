@@ -22,8 +22,8 @@ function viewerOf (req: { user: AuthUser | null }): AuthUser | null {
  */
 export default async function personaRoutes (app: App) {
   /** 404 when missing, 403 when unpublished and the viewer is neither the owner nor an admin. */
-  function readable (personaId: string, viewer: AuthUser | null): PersonaView {
-    const persona = app.repos.personas.findById(personaId)
+  async function readable (personaId: string, viewer: AuthUser | null): Promise<PersonaView> {
+    const persona = await app.repos.personas.findById(personaId)
     if (!persona) throw new Errors.NotFound('Persona not found')
     if (!persona.is_published && viewer?.id !== persona.owner_id && viewer?.role !== 'admin') {
       throw new Errors.Forbidden('This persona is not published')
@@ -32,15 +32,15 @@ export default async function personaRoutes (app: App) {
   }
 
   /** 404 when missing, 403 when the caller is not the owner. */
-  function owned (personaId: string, user: AuthUser, action: string): PersonaView {
-    const persona = app.repos.personas.findById(personaId)
+  async function owned (personaId: string, user: AuthUser, action: string): Promise<PersonaView> {
+    const persona = await app.repos.personas.findById(personaId)
     if (!persona) throw new Errors.NotFound('Persona not found')
     if (persona.owner_id !== user.id) throw new Errors.Forbidden(`Only the persona's owner can ${action} it`)
     return persona
   }
 
-  function setPublished (personaId: string, published: boolean): PersonaView {
-    const persona = app.repos.personas.setPublished(personaId, published)
+  async function setPublished (personaId: string, published: boolean): Promise<PersonaView> {
+    const persona = await app.repos.personas.setPublished(personaId, published)
     if (!persona) throw new Errors.NotFound('Persona not found')
     return persona
   }
@@ -61,7 +61,7 @@ export default async function personaRoutes (app: App) {
     const { my_personas: mine, limit, offset } = req.query
     if (mine && viewer === null) throw new Errors.Unauthorized('my_personas=true needs an Authorization: Bearer <token> header')
     const publicOnly = req.query.public_only ?? !mine
-    return app.repos.personas.list({ viewerId: viewer?.id ?? null, publicOnly, mine, limit, offset })
+    return await app.repos.personas.list({ viewerId: viewer?.id ?? null, publicOnly, mine, limit, offset })
   })
 
   app.get('/personas/:persona_id', {
@@ -88,8 +88,8 @@ export default async function personaRoutes (app: App) {
       response: { 200: ref(PersonaFull), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    readable(req.params.persona_id, viewerOf(req))
-    const loaded = app.repos.personas.loadGraph(req.params.persona_id)
+    await readable(req.params.persona_id, viewerOf(req))
+    const loaded = await app.repos.personas.loadGraph(req.params.persona_id)
     if (!loaded) throw new Errors.NotFound('Persona not found')
     return fullBody(loaded)
   })
@@ -107,8 +107,8 @@ export default async function personaRoutes (app: App) {
       response: { 200: ref(ValidationResult), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    readable(req.params.persona_id, viewerOf(req))
-    const loaded = app.repos.personas.loadGraph(req.params.persona_id)
+    await readable(req.params.persona_id, viewerOf(req))
+    const loaded = await app.repos.personas.loadGraph(req.params.persona_id)
     if (!loaded) throw new Errors.NotFound('Persona not found')
     return validateGraph(loaded.graph)
   })
@@ -124,8 +124,8 @@ export default async function personaRoutes (app: App) {
       response: { 200: ref(Persona), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    owned(req.params.persona_id, req.user, 'publish')
-    const loaded = app.repos.personas.loadGraph(req.params.persona_id)
+    await owned(req.params.persona_id, req.user, 'publish')
+    const loaded = await app.repos.personas.loadGraph(req.params.persona_id)
     if (!loaded) throw new Errors.NotFound('Persona not found')
     const { errors: found } = validateGraph(loaded.graph)
     if (found.length > 0) {
@@ -145,7 +145,7 @@ export default async function personaRoutes (app: App) {
       response: { 200: ref(Persona), ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req) => {
-    owned(req.params.persona_id, req.user, 'unpublish')
+    await owned(req.params.persona_id, req.user, 'unpublish')
     return setPublished(req.params.persona_id, false)
   })
 
@@ -160,8 +160,8 @@ export default async function personaRoutes (app: App) {
       response: { 204: NoContent, ...errors(400, 401, 403, 404, 429) }
     }
   }, async (req, reply) => {
-    owned(req.params.persona_id, req.user, 'delete')
-    app.repos.personas.delete(req.params.persona_id)
+    await owned(req.params.persona_id, req.user, 'delete')
+    await app.repos.personas.delete(req.params.persona_id)
     return reply.code(204).send(null)
   })
 }
