@@ -130,6 +130,7 @@ export function registerChatRoutes (app: App, v: ChatRoutesVariant) {
     turn.done.catch(() => {})
     // A committed turn is the stream's result for a repeated Idempotency-Key.
     turn.done.then((final) => req.idempotency?.complete(200, reply.serializeInput(final, ChatResponse)), () => {})
+      .catch((err: unknown) => req.log.error({ err }, 'storing the result of an Idempotency-Key failed'))
     if (controller.signal.aborted) return streamGone(req, reply)
     await pipeTurn(req, reply, turn, heartbeatMs)
     reply.raw.off('close', onClose)

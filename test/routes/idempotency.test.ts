@@ -75,6 +75,23 @@ t.test('stream: a repeated key gets metadata, one text_delta with the whole mess
   t.equal(await messageCount(c), 3)
 })
 
+t.test('stream: a result that cannot be stored (the database fails) is no unhandled rejection; the committed turn still streams and the server stays up', async (t) => {
+  const c = await started(t)
+  const repo = c.app.repos.idempotency
+  const store = repo.complete
+  repo.complete = async () => { throw new Error('disk full') }
+  t.teardown(() => { repo.complete = store })
+  c.evaluate('door:approach->guest_list:pass')
+  c.reply('Come in.')
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'On the list.' }, idem('s-fail'))
+  t.equal(parseSse(res.body).at(-1)?.event, 'done')
+  // The store runs after the stream's last frame; give it a moment to fail (an unhandled rejection fails this file).
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(await messageCount(c), 3, 'the turn is committed')
+  c.reply('Still here.')
+  t.equal((await c.sdk('GET', `/chat/${c.persona.id}/history?user_session_id=p1`)).statusCode, 200, 'the server still answers')
+})
+
 t.test('a duplicate arriving while the first runs waits for it and returns its result', async (t) => {
   const c = await started(t)
   c.evaluate('door:approach->guest_list:pass')
