@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness probe: the database answers and the server is not shedding load
-         * @description Answers 200 when the database answers a query and no overload threshold is exceeded, else 503 with Retry-After naming the cause; never rate-limited, never in maintenance.
+         * @description Answers 200 when the database answers a query, Redis (when configured) is connected and no overload threshold is exceeded, else 503 with Retry-After naming the cause; never rate-limited, never in maintenance.
          */
         get: operations["readyz"];
         put?: never;
