@@ -4,7 +4,7 @@
 //   --turns 1000 --sessions 10 --session-turns 100 --stream-turns 20 --chunks 50 --chunk-delay 5
 //   --streams 500 --load-chunks 20 --load-delay 25 --long-turns 200
 //   --synchronous OFF|NORMAL|FULL|EXTRA  (SQLITE_SYNCHRONOUS of the server; default: the server's default, FULL)
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FakeOptions, FakeRecord } from './fake-llm-process.ts'
 import { apiKey, handlesFor, signUp } from './scenarios.ts'
+import { startFake, stop, type Fake } from './fake-llm-child.ts'
 import { startTarget } from './target-process.ts'
 
 const args = process.argv.slice(2)
@@ -48,38 +49,6 @@ const PLAYER_MESSAGE = 'Evening. I came for the DJ tonight, I have followed her 
 const now = () => performance.timeOrigin + performance.now()
 
 // ------------------------------------------------------------------------------------ processes
-
-interface Fake { child: ChildProcess, url: string, ask: <T>(msg: object) => Promise<T> }
-
-async function startFake (mode: 'instant' | 'stamped', options: FakeOptions = {}): Promise<Fake> {
-  const child = fork(new URL('./fake-llm-process.ts', import.meta.url).pathname, [mode], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_FAKE: JSON.stringify(options) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const waiting = new Map<number, (m: any) => void>()
-  let seq = 0
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('message', (m: any) => {
-      if (m.type === 'ready') resolve(m.port)
-      else waiting.get(m.id)?.(m)
-    })
-    child.once('exit', (code) => reject(new Error(`fake LLM exited with ${code}`)))
-  })
-  const ask = <T>(msg: object) => new Promise<T>((resolve) => {
-    const id = ++seq
-    waiting.set(id, (m) => { waiting.delete(id); resolve(m as T) })
-    child.send({ ...msg, id })
-  })
-  return { child, url: `http://127.0.0.1:${port}`, ask }
-}
-
-async function stop (child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
 
 /** Resident set size of a process in MB (Linux /proc), or NaN. */
 function rssMb (pid: number | undefined, field = 'VmRSS'): number {

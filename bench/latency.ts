@@ -1,10 +1,10 @@
 // Latency benchmark: the player's wait for the NPC's first word under a provider latency model, per turn pipeline.
 // The fake LLM (bench/fake-llm-process.ts, latency mode), Rapport (bench/target.ts) and this client are three processes.
 // Usage: npm run bench:latency [-- --ttft 300 --per-token 20 --turns 20]
-import { fork, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { apiKey, handlesFor } from './scenarios.ts'
+import { startFake, stop } from './fake-llm-child.ts'
 import { startTarget } from './target-process.ts'
 
 const args = process.argv.slice(2)
@@ -25,33 +25,6 @@ const PIPELINES: Array<{ name: string, env: Record<string, string> }> = [
   { name: 'streamed decision + speculative reply (default)', env: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'true', SPECULATIVE_TRANSITIONS: '0' } },
   { name: '… + the replies of up to 3 offered transitions', env: { CHAT_PIPELINE: 'streamed', SPECULATIVE_REPLY: 'true', SPECULATIVE_TRANSITIONS: '3' } }
 ]
-
-async function startFake (): Promise<{ child: ChildProcess, url: string, ask: (msg: object) => Promise<unknown> }> {
-  const child = fork(new URL('./fake-llm-process.ts', import.meta.url).pathname, ['latency'], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_FAKE: JSON.stringify({ ttftMs: TTFT, perTokenMs: PER_TOKEN, replyText: REPLY, summary: 'stable' }) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const waiting = new Map<number, () => void>()
-  let seq = 0
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('message', (m: any) => { if (m.type === 'ready') resolve(m.port); else waiting.get(m.id)?.() })
-    child.once('exit', (code) => reject(new Error(`fake LLM exited with ${code}`)))
-  })
-  const ask = (msg: object) => new Promise<void>((resolve) => {
-    const id = ++seq
-    waiting.set(id, () => { waiting.delete(id); resolve() })
-    child.send({ ...msg, id })
-  })
-  return { child, url: `http://127.0.0.1:${port}`, ask }
-}
-
-async function stop (child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
 
 async function json (url: string, init: { method?: string, body?: unknown, headers?: Record<string, string> } = {}) {
   const res = await fetch(url, {
@@ -87,7 +60,7 @@ function pct (values: number[], p: number): number {
 interface Result { name: string, still: number[], moved: number[], wastedStill: number, wastedMoved: number }
 
 async function run (pipeline: typeof PIPELINES[number]): Promise<Result> {
-  const fake = await startFake()
+  const fake = await startFake('latency', { ttftMs: TTFT, perTokenMs: PER_TOKEN, replyText: REPLY, summary: 'stable' })
   // No load shedding: on a shared machine the event-loop delay would turn bench turns into 503s.
   const app = await startTarget('app', { OPENAI_BASE_URL: `${fake.url}/openai/v1`, LLM_TIMEOUT_MS: '30000', ADMIN_EMAILS: ADMIN, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...pipeline.env })
   try {
