@@ -45,7 +45,7 @@ export default {
   // Static mutants (module-level constants) would need every test file for each of them; they are reported as ignored.
   ignoreStatic: true,
   // Only files that tests reach are copied into the sandbox.
-  ignorePatterns: ['/console', '/sdks', '/bench', '/docs', '/coverage', '/.tap', '/reports', '/data', '/test-output'],
+  ignorePatterns: ['/console', '/sdks', '/bench', '/coverage', '/.tap', '/reports', '/data', '/test-output'],
   // The machine is shared: at most two test processes at once.
   concurrency: 2,
   timeoutMS: 30000,

@@ -129,3 +129,29 @@ t.test('the plugin is named auth (the guard depends on it) and needs the reposit
   bare.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
   await t.rejects(async () => { await bare.ready() }, /repositories/)
 })
+
+t.test('a failed usage flush is logged as an error with its cause; the server keeps running', async (t) => {
+  const realSetInterval = globalThis.setInterval
+  const timers: Array<{ fn: () => void, ms: number | undefined }> = []
+  globalThis.setInterval = ((fn: () => void, ms?: number) => {
+    timers.push({ fn, ms })
+    return realSetInterval(() => {}, 1 << 30)
+  }) as typeof setInterval
+  t.teardown(() => { globalThis.setInterval = realSetInterval })
+  const lines: Array<{ level: number, msg: string, err?: { message: string } }> = []
+  const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  let fail = true
+  await app.register(fp(async (app) => {
+    app.decorate('repos', { apiKeys: { flushUsage: async () => { if (fail) throw new Error('disk full') } } } as never)
+  }, { name: 'repositories' }))
+  await app.register(auth, { secret: 'a-test-secret-a-test-secret-0123', expiresIn: '1h' })
+  app.get('/ok', async () => ({ ok: true }))
+  await app.ready()
+  globalThis.setInterval = realSetInterval
+  t.teardown(() => app.close())
+  timers.filter((x) => x.ms === 5000)[0].fn()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.match(lines, [{ level: 50, msg: 'writing API key last_used_at failed', err: { message: 'disk full' } }])
+  t.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200)
+  fail = false
+})
