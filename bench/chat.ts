@@ -3,7 +3,8 @@
 // Usage: npm run bench:chat [-- --quick] [-- --only overhead|token|streams|prompt] [-- --pipeline sequential|streamed|speculative]
 //   --turns 1000 --sessions 10 --session-turns 100 --stream-turns 20 --chunks 50 --chunk-delay 5
 //   --streams 500 --load-chunks 20 --load-delay 25 --long-turns 200
-//   --synchronous OFF|NORMAL|FULL|EXTRA  (SQLITE_SYNCHRONOUS of the server; default: the server's default, FULL)
+//   --synchronous OFF|NORMAL|FULL|EXTRA  (SQLITE_SYNCHRONOUS of the server; default: the server's default, FULL;
+//     the overhead part then also measures NORMAL, to show the per-commit fsync's share apart)
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
@@ -215,14 +216,14 @@ interface Row { metric: string, figure?: string, target?: string, met?: boolean 
 const rows: Row[] = []
 const notes: string[] = []
 
-async function withPair<T> (mode: 'instant' | 'stamped', options: FakeOptions, run: (g: Game, fake: Fake, app: ChildProcess) => Promise<T>): Promise<T> {
+async function withPair<T> (mode: 'instant' | 'stamped', options: FakeOptions, run: (g: Game, fake: Fake, app: ChildProcess) => Promise<T>, sync = synchronous): Promise<T> {
   const fake = await startFake(mode, options)
   // Load shedding is off: the bench measures what the server does at full load, not when it would refuse.
   const app = await startTarget('app', {
     OPENAI_BASE_URL: `${fake.url}/openai/v1`,
     LLM_TIMEOUT_MS: '30000',
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
-    ...(synchronous === '' ? {} : { SQLITE_SYNCHRONOUS: synchronous }),
+    ...(sync === '' ? {} : { SQLITE_SYNCHRONOUS: sync }),
     ...PIPELINE_ENV[pipelineName]
   })
   try {
@@ -236,6 +237,48 @@ async function withPair<T> (mode: 'instant' | 'stamped', options: FakeOptions, r
 
 // ------------------------------------------------------------------------------------ 1. turn overhead
 
+/** 300 (or --turns) sequential turns of one session after a warm-up: raw latency, the fake's share, the server's rest and CPU. */
+async function sequentialTurns (g: Game, fake: Fake, app: ChildProcess, sync: string) {
+  await initSession(g, 'overhead')
+  for (let i = 0; i < 50; i++) await turn(g, 'overhead') // warm-up
+  await sleep(50)
+  await fake.ask({ type: 'drain' })
+  const raw: number[] = []
+  const cpu0 = cpuSeconds(app.pid)
+  for (let i = 0; i < N.turns; i++) raw.push(await turn(g, 'overhead'))
+  await sleep(50)
+  const cpuPerTurn = (cpuSeconds(app.pid) - cpu0) * 1000 / N.turns
+  const { records } = await fake.ask<{ records: FakeRecord[] }>({ type: 'drain' })
+  // Turns are sequential: the n-th evaluation and the n-th reply belong to the n-th turn.
+  const evals = records.filter((r) => r.role === 'evaluate')
+  const replies = records.filter((r) => r.role === 'reply')
+  if (evals.length !== N.turns || replies.length !== N.turns) {
+    notes.push(`overhead: expected ${N.turns} evaluations and replies at the fake, saw ${evals.length} / ${replies.length}; net figures are approximate`)
+  }
+  // Rapport's own record of each turn: whether its reply ran during the evaluation (speculation used).
+  const history = (await ok('GET', `${chatUrl(g, 'history')}?user_session_id=overhead&include_trace=true`, undefined, g.headers)).json
+  const traced = (history.messages as any[]).filter((m) => m.role === 'assistant' && m.trace?.steps?.evaluate).slice(-N.turns)
+  const overlapped = traced.map((m) => m.trace.timeline?.speculation === 'used')
+  // The fake's share of a turn: both calls one after the other, or side by side when the reply was speculated.
+  const fakeMs = raw.map((_, i) => overlapped[i]
+    ? Math.max(evals[i]?.ms ?? 0, replies[i]?.ms ?? 0)
+    : (evals[i]?.ms ?? 0) + (replies[i]?.ms ?? 0))
+  const net = raw.map((r, i) => r - fakeMs[i])
+  const summaries = records.filter((r) => r.role === 'summary').length
+  rows.push({ metric: `SQLITE_SYNCHRONOUS=${sync}, turn pipeline: ${pipelineName}; speculated reply used in ${overlapped.filter(Boolean).length} of ${N.turns} turns` })
+  rows.push({ metric: `  turn latency, raw (${N.turns} sequential turns, 1 session)`, figure: `p50 ${ms(pct(raw, 50))} / p99 ${ms(pct(raw, 99))}` })
+  rows.push({ metric: '  fake LLM time per turn (evaluate + reply, its side)', figure: `p50 ${ms(pct(fakeMs, 50))} / p99 ${ms(pct(fakeMs, 99))}` })
+  rows.push({ metric: '  turn server overhead p50 (raw − fake)', figure: ms(pct(net, 50)), target: '≤ 2 ms', met: pct(net, 50) <= 2 })
+  rows.push({ metric: '  turn server overhead p99 (raw − fake)', figure: ms(pct(net, 99)), target: '≤ 10 ms', met: pct(net, 99) <= 10 })
+  // CPU time is what the load of a shared machine distorts least: the server's own, background summaries included.
+  rows.push({ metric: '    server CPU time per turn (user + system, summaries included)', figure: ms(cpuPerTurn) })
+  // Rapport's own view of its LLM calls (trace latency per step, whole ms): client library + transit + the fake.
+  const callMs = traced.map((m) => m.trace.steps.evaluate.latency_ms + m.trace.steps.reply.latency_ms)
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length
+  rows.push({ metric: '    of which Rapport\'s two LLM calls as it traced them (mean)', figure: `${ms(mean(callMs))} (fake side: mean ${ms(mean(fakeMs))}; raw mean ${ms(mean(raw))})` })
+  notes.push(`overhead (${sync}): ${summaries} background summaries ran during the measured turns (they share the server's loop, as in real play)`)
+}
+
 async function overhead () {
   // The floor of one loopback HTTP exchange here: the same client against a bare Fastify route.
   const bare = await startTarget('bare')
@@ -247,43 +290,10 @@ async function overhead () {
   } finally {
     await stop(bare.child)
   }
-  await withPair('instant', {}, async (g, fake) => {
-    await initSession(g, 'overhead')
-    for (let i = 0; i < 50; i++) await turn(g, 'overhead') // warm-up
-    await sleep(50)
-    await fake.ask({ type: 'drain' })
-    const raw: number[] = []
-    for (let i = 0; i < N.turns; i++) raw.push(await turn(g, 'overhead'))
-    await sleep(50)
-    const { records } = await fake.ask<{ records: FakeRecord[] }>({ type: 'drain' })
-    // Turns are sequential: the n-th evaluation and the n-th reply belong to the n-th turn.
-    const evals = records.filter((r) => r.role === 'evaluate')
-    const replies = records.filter((r) => r.role === 'reply')
-    if (evals.length !== N.turns || replies.length !== N.turns) {
-      notes.push(`overhead: expected ${N.turns} evaluations and replies at the fake, saw ${evals.length} / ${replies.length}; net figures are approximate`)
-    }
-    // Rapport's own record of each turn: whether its reply ran during the evaluation (speculation used).
-    const history = (await ok('GET', `${chatUrl(g, 'history')}?user_session_id=overhead&include_trace=true`, undefined, g.headers)).json
-    const traced = (history.messages as any[]).filter((m) => m.role === 'assistant' && m.trace?.steps?.evaluate).slice(-N.turns)
-    const overlapped = traced.map((m) => m.trace.timeline?.speculation === 'used')
-    // The fake's share of a turn: both calls one after the other, or side by side when the reply was speculated.
-    const fakeMs = raw.map((_, i) => overlapped[i]
-      ? Math.max(evals[i]?.ms ?? 0, replies[i]?.ms ?? 0)
-      : (evals[i]?.ms ?? 0) + (replies[i]?.ms ?? 0))
-    const net = raw.map((r, i) => r - fakeMs[i])
-    const summaries = records.filter((r) => r.role === 'summary').length
-    rows.push({ metric: `turn pipeline: ${pipelineName}; speculated reply used in ${overlapped.filter(Boolean).length} of ${N.turns} turns` })
-    rows.push({ metric: `turn latency, raw (${N.turns} sequential turns, 1 session)`, figure: `p50 ${ms(pct(raw, 50))} / p99 ${ms(pct(raw, 99))}` })
-    rows.push({ metric: 'fake LLM time per turn (evaluate + reply, its side)', figure: `p50 ${ms(pct(fakeMs, 50))} / p99 ${ms(pct(fakeMs, 99))}` })
-    rows.push({ metric: 'turn server overhead p50 (raw − fake)', figure: ms(pct(net, 50)), target: '≤ 2 ms', met: pct(net, 50) <= 2 })
-    rows.push({ metric: 'turn server overhead p99 (raw − fake)', figure: ms(pct(net, 99)), target: '≤ 10 ms', met: pct(net, 99) <= 10 })
-    // Rapport's own view of its LLM calls (trace latency per step, whole ms): client library + transit + the fake.
-    const callMs = traced.map((m) => m.trace.steps.evaluate.latency_ms + m.trace.steps.reply.latency_ms)
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length
-    rows.push({ metric: '  of which Rapport\'s two LLM calls as it traced them (mean)', figure: `${ms(mean(callMs))} (fake side: mean ${ms(mean(fakeMs))}; raw mean ${ms(mean(raw))})` })
-    notes.push(`overhead: ${summaries} background summaries ran during the measured turns (they share the server's loop, as in real play)`)
-    notes.push(`overhead: SQLITE_SYNCHRONOUS=${synchronous === '' ? 'FULL (the default)' : synchronous}`)
-
+  // The default (FULL: one WAL fsync per commit, on the server's thread) with the concurrent part; then,
+  // unless --synchronous pins one, the same turns with NORMAL, so the fsync's share of a turn stands apart.
+  await withPair('instant', {}, async (g, fake, app) => {
+    await sequentialTurns(g, fake, app, synchronous === '' ? 'FULL (the default)' : synchronous)
     // Several sessions at once, each sequential: throughput and latency under concurrency (informational).
     const ids = Array.from({ length: N.sessions }, (_, i) => `concurrent-${i}`)
     for (const id of ids) await initSession(g, id)
@@ -293,10 +303,13 @@ async function overhead () {
     await Promise.all(ids.map(async (id) => { for (let i = 0; i < N.sessionTurns; i++) all.push(await turn(g, id)) }))
     const seconds = (performance.now() - t0) / 1000
     rows.push({
-      metric: `turn latency, raw (${N.sessions} sessions × ${N.sessionTurns} turns at once)`,
+      metric: `  turn latency, raw (${N.sessions} sessions × ${N.sessionTurns} turns at once)`,
       figure: `p50 ${ms(pct(all, 50))} / p99 ${ms(pct(all, 99))}, ${(all.length / seconds).toFixed(0)} turns/s`
     })
   })
+  if (synchronous === '') {
+    await withPair('instant', {}, (g, fake, app) => sequentialTurns(g, fake, app, 'NORMAL (no fsync per commit)'), 'NORMAL')
+  }
 }
 
 // ------------------------------------------------------------------------------------ 2. per-token delay

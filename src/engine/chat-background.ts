@@ -27,7 +27,11 @@ export function createBackground ({ repos, steps, log, window, keep, locks = cre
 
   function track (task: () => Promise<void>) {
     if (closing.signal.aborted) return
-    const p = task().catch((err) => log.error({ err }, 'chat background task failed'))
+    // Tracked at once (drain and close see it), started on the next turn of the event loop: its first
+    // queries and its LLM request are then off the path of the response that triggered it.
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => { if (!closing.signal.aborted) await task() })
+      .catch((err) => log.error({ err }, 'chat background task failed'))
     tasks.add(p)
     p.finally(() => tasks.delete(p)).catch(() => {})
   }

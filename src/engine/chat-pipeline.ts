@@ -32,16 +32,18 @@ function speculationWanted (settings: PipelineSettings, headers: LlmInput['heade
  * The speculative replies of a turn: the unchanged-state one, then those of up to
  * `speculativeTransitions` offered transitions (priority order) whose reply request differs from every
  * one already started. Each is what the turn's own decision would produce (the same pure decide).
+ * A streamed turn speculates streamed replies; the non-streamed route whole ones, like its own reply.
  */
-function speculate (deps: PipelineDeps, ctx: Context, basis: TurnBasis, signal: AbortSignal): RunningReply[] {
+function speculate (deps: PipelineDeps, ctx: Context, basis: TurnBasis, signal: AbortSignal, streamed: boolean): RunningReply[] {
   const { steps, turns, settings } = deps
   const response = basis.configs.response
-  const started = [startStreamedReply(steps, response, turns.unchangedReplyInput(basis), signal)]
+  const start = streamed ? startStreamedReply : startWholeReply
+  const started = [start(steps, response, turns.unchangedReplyInput(basis), signal)]
   for (const t of basis.evaluationInput.transitions) {
     if (started.length > settings.speculativeTransitions) break
     const input = turns.decide(ctx, basis, { transition_id: t.transition_id ?? null, follow_up: false }).replyInput
     const request = replyRequest(response, input)
-    if (!started.some((s) => s.request === request)) started.push(startStreamedReply(steps, response, input, signal))
+    if (!started.some((s) => s.request() === request)) started.push(start(steps, response, input, signal))
   }
   return started
 }
@@ -80,7 +82,7 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
     ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal)
     : (() => { const whole = steps.evaluate(basis.configs.eval, basis.evaluationInput, signal); return { decision: whole, result: whole } })()
   const speculated = speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)
-    ? speculate(deps, ctx, basis, signal)
+    ? speculate(deps, ctx, basis, signal, streamed)
     : []
   // A failure after the decision (the evaluation's rest) fails the turn at once: stop the reply too.
   let evaluationFailure: unknown = null
@@ -98,8 +100,8 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
   }
   const decisionAt = performance.now()
 
-  const decided = replyRequest(response, turn.replyInput)
-  const match = speculated.find((s) => s.request === decided)
+  const decided = speculated.length === 0 ? '' : replyRequest(response, turn.replyInput)
+  const match = speculated.find((s) => s.request() === decided)
   const wasted = { in: 0, out: 0 }
   for (const s of speculated) {
     if (s === match) continue

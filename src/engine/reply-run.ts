@@ -4,8 +4,8 @@ import { replyPrompt, type ReplyInput } from './prompts.ts'
 import type { Steps } from './steps.ts'
 
 export interface RunningReply {
-  /** The exact request the reply call sent (system prompt and messages), to compare replies by. */
-  request: string
+  /** The exact request the reply call sent (system prompt and messages), to compare replies by (built once, when first asked). */
+  request: () => string
   /** Deltas from the first one on, whenever iteration starts (iterate once); throws when the reply fails. */
   textStream: AsyncIterable<string>
   /** The whole reply, trimmed. */
@@ -28,6 +28,12 @@ function estimateTokens (text: string): number {
   return Math.ceil(text.length / 4)
 }
 
+/** replyRequest, built on first use: a turn that speculated nothing never compares requests. */
+function lazyRequest (step: StepConfig, input: ReplyInput): () => string {
+  let request: string | null = null
+  return () => (request ??= replyRequest(step, input))
+}
+
 function linked (parent: AbortSignal | undefined) {
   const controller = new AbortController()
   return { controller, signal: parent ? AbortSignal.any([parent, controller.signal]) : controller.signal }
@@ -36,7 +42,7 @@ function linked (parent: AbortSignal | undefined) {
 /** Starts a streamed reply and reads it into a buffer at once, so its deltas are counted and kept for a later reader. */
 export function startStreamedReply (steps: Steps, step: StepConfig, input: ReplyInput, parent?: AbortSignal): RunningReply {
   const { controller, signal } = linked(parent)
-  const request = replyRequest(step, input)
+  const request = lazyRequest(step, input)
   const stream = steps.streamReply(step, input, signal)
   const buffer: string[] = []
   let firstAt: number | null = null
@@ -89,25 +95,25 @@ export function startStreamedReply (steps: Steps, step: StepConfig, input: Reply
     firstTokenAt: () => firstAt,
     tokens: () => usage !== null
       ? { in: usage.inputTokens, out: usage.outputTokens }
-      : { in: estimateTokens(request), out: deltas },
+      : { in: estimateTokens(request()), out: deltas },
     abort: () => controller.abort()
   }
 }
 
-/** Starts a reply generated whole (the non-streamed route when nothing was speculated). */
+/** Starts a reply generated whole (the non-streamed route's reply, speculated or not). */
 export function startWholeReply (steps: Steps, step: StepConfig, input: ReplyInput, parent?: AbortSignal): RunningReply {
   const { controller, signal } = linked(parent)
   const final = steps.reply(step, input, signal)
   final.catch(() => {})
   let usage: TextResult['usage'] | null = null
   final.then((r) => { usage = r.usage }, () => {})
-  const request = replyRequest(step, input)
+  const request = lazyRequest(step, input)
   return {
     request,
     textStream: { async * [Symbol.asyncIterator] () { yield (await final).text } },
     final,
     firstTokenAt: () => null,
-    tokens: () => usage !== null ? { in: usage.inputTokens, out: usage.outputTokens } : { in: estimateTokens(request), out: 0 },
+    tokens: () => usage !== null ? { in: usage.inputTokens, out: usage.outputTokens } : { in: estimateTokens(request()), out: 0 },
     abort: () => controller.abort()
   }
 }

@@ -51,6 +51,19 @@ t.test('a redirect leaves the reply input unchanged: the speculated reply is the
   t.ok(tl.evaluation_start_ms <= tl.decision_ms && tl.decision_ms <= tl.reply_first_token_ms && tl.reply_first_token_ms <= tl.end_ms, 'the timeline is in order')
 })
 
+t.test('the non-streamed route speculates a whole reply: one provider call, not streamed, used as the turn\'s reply', async (t) => {
+  const c = await setup(t)
+  c.evaluate('door:approach->approach:redirect')
+  c.reply('Not with that attitude.')
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'Let me in' })
+  t.match(res.json(), { message: 'Not with that attitude.', decision: 'redirect' })
+  const replies = c.requestsOf('reply').slice(1)
+  t.equal(replies.length, 1, 'one reply: the speculated one')
+  t.equal(replies[0].stream, false, 'nobody reads its deltas, so none are asked for')
+  t.equal(c.fake.aborted, 0)
+  t.match((await lastTrace(c)).trace, { timeline: { speculation: 'used', reply_first_token_ms: null }, wasted_tokens: { tokens_in: 0, tokens_out: 0 } })
+})
+
 t.test('a pass changes the reply input: the speculated reply is aborted upstream, never streamed or committed, and its cost is recorded', async (t) => {
   const c = await setup(t)
   slowUnlessMoved(c, choosing(c, 'door:approach->vibe_check:pass'), 'What are we celebrating?')
