@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import idempotency, { type IdempotencyOptions } from '../../src/plugins/idempotency.ts'
 import { openDatabase, type Db } from '../../src/db.ts'
-import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.ts'
+import { createIdempotencyRepository, type IdempotencyRepository } from '../../src/repositories/idempotency-repository.ts'
 
 // X-User signs in a web user, X-Owner an SDK key of that owner.
 const fakeGuard = fp(async (app) => {
@@ -18,8 +18,8 @@ const fakeGuard = fp(async (app) => {
   })
 }, { name: 'guard' })
 
-const reposOf = (db: Db) => fp(async (app) => {
-  app.decorate('repos', { idempotency: createIdempotencyRepository(db) } as never)
+const reposOf = (db: Db, patch: Partial<IdempotencyRepository> = {}) => fp(async (app) => {
+  app.decorate('repos', { idempotency: { ...createIdempotencyRepository(db), ...patch } } as never)
 }, { name: 'repositories' })
 
 function newDb (t: Test): Db {
@@ -47,13 +47,13 @@ async function appWith (t: Test, db: Db, opts: IdempotencyOptions = {}) {
   })
   // A stream whose client leaves at once: the key is freed, and the turn's own result arrives later.
   app.post('/left', { config: { idempotent: 'stream' } }, async (req, reply) => {
-    runs.push('left')
-    if (runs.length === 1) {
+    const run = runs.push('left')
+    if (run === 1) {
       reply.raw.emit('close')
       await gate()
-      await req.idempotency?.complete(200, JSON.stringify({ run: 1 }))
+      await req.idempotency?.complete(200, JSON.stringify({ run }))
     }
-    return { run: runs.length }
+    return { run }
   })
   await app.ready()
   const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
@@ -181,6 +181,37 @@ t.test('expired records are purged at start and every hour; the hourly timer sto
   t.same(rows(db), [], 'the hourly purge removed the record that expired since')
   await app.close()
   t.ok(cleared.includes(hourly[0].timer), 'the timer is cleared on close')
+})
+
+t.test('a key that cannot be freed after the client left, and a failed hourly purge, are logged as errors', async (t) => {
+  const lines: Array<{ level: number, msg: string, err?: { message: string } }> = []
+  const intervals: Array<{ fn: () => void, ms: number | undefined }> = []
+  const realSet = globalThis.setInterval
+  t.teardown(() => { globalThis.setInterval = realSet })
+  globalThis.setInterval = ((fn: () => void, ms?: number) => { intervals.push({ fn, ms }); return realSet(() => {}, 1 << 30) }) as typeof setInterval
+  const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  t.teardown(() => app.close())
+  let purges = 0
+  await app.register(reposOf(newDb(t), {
+    release: async () => { throw new Error('database is locked') },
+    purge: async () => { if (++purges > 1) throw new Error('disk I/O error'); return 0 }
+  }))
+  await app.register(fakeGuard)
+  await app.register(idempotency)
+  app.post('/left', { config: { idempotent: 'stream' } }, async (_req, reply) => {
+    reply.raw.emit('close')
+    return { ok: true }
+  })
+  await app.ready()
+  globalThis.setInterval = realSet
+  await app.inject({ method: 'POST', url: '/left', payload: {}, headers: { 'x-user': 'u1', 'idempotency-key': 'k' } }).catch(() => null)
+  intervals.filter((i) => i.ms === 3600 * 1000)[0].fn()
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  t.match(lines.map((l) => ({ msg: l.msg, err: l.err?.message })).sort((a, b) => a.msg.localeCompare(b.msg)), [
+    { msg: 'freeing an Idempotency-Key failed', err: 'database is locked' },
+    { msg: 'purging Idempotency-Key records failed', err: 'disk I/O error' }
+  ])
+  t.ok(lines.every((l) => l.level === 50))
 })
 
 t.test('the plugin is named idempotency and needs the repositories and guard plugins', async (t) => {
