@@ -38,12 +38,16 @@ function shorten (text: string): string {
 
 const LISTED = new Set(['Survived', 'NoCoverage'])
 const counts = new Map<string, Record<string, number>>()
+const perFile = new Map<string, Record<string, number>>()
 for (const [file, { source, mutants }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
   const folder = file.split('/').slice(0, -1).join('/')
   const c = counts.get(folder) ?? {}
   counts.set(folder, c)
+  const f: Record<string, number> = {}
+  perFile.set(file, f)
   for (const m of [...mutants].sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)) {
     c[m.status] = (c[m.status] ?? 0) + 1
+    f[m.status] = (f[m.status] ?? 0) + 1
     if (LISTED.has(m.status)) {
       console.log(`${file}:${m.location.start.line} ${m.status} ${m.mutatorName} (${original(source, m)} → ${shorten(m.replacement ?? '')})`)
     }
@@ -51,13 +55,17 @@ for (const [file, { source, mutants }] of [...files].sort(([a], [b]) => a.locale
 }
 
 // Stryker's score: (killed + timeout) / (killed + timeout + survived + no coverage); ignored, compile and runtime errors are left out.
-console.log('\nfolder: killed / survived / no coverage / timeout / ignored → score')
-for (const [folder, c] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+function line (name: string, c: Record<string, number>): string {
   const killed = c.Killed ?? 0
   const timeout = c.Timeout ?? 0
   const survived = c.Survived ?? 0
   const none = c.NoCoverage ?? 0
   const valid = killed + timeout + survived + none
   const score = valid === 0 ? 'n/a' : `${(100 * (killed + timeout) / valid).toFixed(2)} %`
-  console.log(`${folder}: ${killed} / ${survived} / ${none} / ${timeout} / ${c.Ignored ?? 0} → ${score}`)
+  return `${name}: ${killed} / ${survived} / ${none} / ${timeout} / ${c.Ignored ?? 0} → ${score}`
 }
+
+console.log('\nfile: killed / survived / no coverage / timeout / ignored → score')
+for (const [file, c] of perFile) console.log(line(file, c))
+console.log('\nfolder: killed / survived / no coverage / timeout / ignored → score')
+for (const [folder, c] of [...counts].sort(([a], [b]) => a.localeCompare(b))) console.log(line(folder, c))

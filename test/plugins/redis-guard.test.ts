@@ -22,7 +22,8 @@ const fakeAuth = fp(async (app) => {
 
 /** One instance: the redis plugin (with `url`, or none), the guard, and routes counted as general and chat; `dropped` records user invalidations. */
 async function instance (t: Test, url: string | null = server.url) {
-  const app: FastifyInstance = Fastify()
+  const errors: Array<{ msg: string, err?: { message: string } }> = []
+  const app: FastifyInstance = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { errors.push(JSON.parse(line)) } } } })
   t.teardown(() => app.close())
   await app.register(redisPlugin, url === null ? {} : { url })
   await app.register(fakeAuth)
@@ -37,7 +38,7 @@ async function instance (t: Test, url: string | null = server.url) {
   })
   await app.ready()
   const get = (path: string) => app.inject({ method: 'GET', url: path, remoteAddress: '10.0.0.7' }).then((r) => r.statusCode)
-  return { app, dropped, get }
+  return { app, dropped, get, errors }
 }
 
 t.beforeEach(async () => { await plain.flushall() })
@@ -62,6 +63,20 @@ t.test('an invalidation is broadcast to the other instance; the write answers on
   t.same(a.dropped, ['u1'], 'here at once')
   for (let i = 0; i < 200 && b.dropped.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
   t.same(b.dropped, ['u1'], 'there too')
+})
+
+t.test('invalidations travel on the documented rapport:invalidate channel; a failed broadcast is logged', async (t) => {
+  const a = await instance(t)
+  const listener = server.connect()
+  const heard: string[] = []
+  listener.on('message', (channel: string, message: string) => { heard.push(`${channel} ${message}`) })
+  await listener.subscribe('rapport:invalidate')
+  await a.app.inject({ method: 'POST', url: '/write' })
+  for (let i = 0; i < 200 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.match(heard, [/^rapport:invalidate \{.*"tag":"user:u1"/])
+  a.app.redis!.client.disconnect()
+  t.equal((await a.app.inject({ method: 'POST', url: '/write' })).statusCode, 200, 'the write itself still answers')
+  t.match(a.errors, [{ msg: /^cache invalidation not broadcast/, err: { message: /Connection is closed/ } }])
 })
 
 t.test('a subscriber that reconnected drops every cached record (it may have missed invalidations)', async (t) => {
