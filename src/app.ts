@@ -103,7 +103,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   // docs → db → redis → repositories → auth → rate limits → routes
   await app.register(docsPlugin, { root: options.docsRoot })
   await app.register(consolePlugin)
-  await app.register(dbPlugin, { databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous })
+  await app.register(dbPlugin, { databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, redis: config.redis.url !== undefined })
   await app.register(redisPlugin, { url: config.redis.url })
   await app.register(repositoriesPlugin)
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn })

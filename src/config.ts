@@ -13,7 +13,7 @@ export const EnvSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development', description: 'development, test or production' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind' }),
-  DATABASE_URL: Type.String({ minLength: 1, default: './data/rapport.db', description: 'SQLite file path, file: URL or :memory:' }),
+  DATABASE_URL: Type.String({ minLength: 1, default: './data/rapport.db', description: 'SQLite file path, file: URL or :memory:, or a postgres:// (postgresql://) URL for PostgreSQL' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis:// or rediss:// URL: shared rate limits, cache invalidation and session leases across instances' })),
   SESSION_LEASE_MS: Type.Integer({ minimum: 200, maximum: 600_000, default: 10_000, description: 'With Redis: how long a dead instance keeps a session (turn lease) or background job, in ms' }),
   JWT_SECRET: Type.Optional(Type.String({ description: 'HMAC secret for JWTs (>= 32 chars in production)' })),

@@ -16,7 +16,7 @@ const migrationsFolder = repoPath('db', 'migrations')
 export function sqlitePath (databaseUrl: string): string {
   if (databaseUrl === ':memory:' || databaseUrl === 'file::memory:') return ':memory:'
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('Invalid setting DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path')
+    throw new ConfigError('DATABASE_URL names a PostgreSQL database, not a SQLite file')
   }
   if (databaseUrl.startsWith('file:')) return databaseUrl.slice('file:'.length).replace(/^\/\/(?=\/)/, '')
   if (/^[a-z]+:\/\//i.test(databaseUrl)) throw new ConfigError(`Invalid setting DATABASE_URL: unsupported scheme in ${databaseUrl.split(':')[0]}:`)

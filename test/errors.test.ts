@@ -3,7 +3,8 @@ import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import { buildApp } from '../src/app.ts'
-import { bearer, build, register, testConfig } from './helpers/build.ts'
+import { bearer, build, register, testAppConfig } from './helpers/build.ts'
+import { breakDatabase } from './helpers/db.ts'
 
 /** A log destination that keeps every line. */
 function captureLogs () {
@@ -104,7 +105,7 @@ t.test('authentication failures are 401 in the envelope', async (t) => {
 
 t.test('an unhandled exception is masked as 500 and logged with the request id', async (t) => {
   const { lines, stream } = captureLogs()
-  const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), {
+  const app = await buildApp(await testAppConfig(t, { LOG_LEVEL: 'info' }), {
     logStream: stream,
     extraRoutes: async (api) => {
       api.get('/boom', { schema: { response: { 200: Type.Object({}) } } }, async () => {
@@ -127,7 +128,7 @@ t.test('an unhandled exception is masked as 500 and logged with the request id',
 t.test('a database failure is a masked 500', async (t) => {
   const app = await build(t)
   const a = await register(app)
-  app.db.$client.close()
+  await breakDatabase(app)
   const res = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(a) })
   t.equal(res.statusCode, 500)
   envelope(t, res, 'Internal server error')
@@ -138,7 +139,7 @@ t.test('a database failure is a masked 500', async (t) => {
 
 t.test('secrets in headers never reach the logs', async (t) => {
   const { lines, stream } = captureLogs()
-  const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logStream: stream })
+  const app = await buildApp(await testAppConfig(t, { LOG_LEVEL: 'info' }), { logStream: stream })
   t.teardown(() => app.close())
   const a = await register(app)
   await app.inject({

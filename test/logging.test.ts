@@ -4,7 +4,7 @@ import { Writable } from 'node:stream'
 import { resolve } from 'node:path'
 import { buildApp } from '../src/app.ts'
 import { describeDatabase, prettyLogs } from '../src/logging.ts'
-import { testConfig } from './helpers/build.ts'
+import { testAppConfig, testConfig } from './helpers/build.ts'
 
 t.test('the rule: LOG_FORMAT wins; auto is pretty only in a terminal outside production', async (t) => {
   t.equal(prettyLogs('auto', 'development', true), true)
@@ -18,7 +18,7 @@ t.test('the rule: LOG_FORMAT wins; auto is pretty only in a terminal outside pro
 async function logsOf (t: Test, env: Record<string, string>) {
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
-  const app = await buildApp(testConfig({ LOG_LEVEL: 'info', ...env }), { logStream: stream })
+  const app = await buildApp(await testAppConfig(t, { LOG_LEVEL: 'info', ...env }), { logStream: stream })
   t.teardown(() => app.close())
   await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-llm-model': 'mock/npc', 'x-llm-api-key': 'sk-hidden-key' } })
   return lines.join('')

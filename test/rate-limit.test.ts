@@ -3,13 +3,13 @@ import t, { type Test } from 'tap'
 import { Type } from '@sinclair/typebox'
 import { buildApp } from '../src/app.ts'
 import type { LimitCategory } from '../src/plugins/guard.ts'
-import { bearer, createKey, register, testConfig } from './helpers/build.ts'
+import { bearer, createKey, register, testAppConfig } from './helpers/build.ts'
 
 const Ok = { response: { 200: Type.Object({ ok: Type.Boolean() }) } }
 
 // Probe routes, one per category, on the real guard.
 async function buildLimited (t: Test, env: Record<string, string>) {
-  const app = await buildApp(testConfig(env), {
+  const app = await buildApp(await testAppConfig(t, env), {
     extraRoutes: async (api) => {
       const web: Array<[string, LimitCategory]> = [['generation', 'generation'], ['chat', 'chat']]
       for (const [path, limit] of web) api.post(`/probe/${path}`, { config: { auth: 'jwt', limit }, schema: Ok }, async () => ({ ok: true }))

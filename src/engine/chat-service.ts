@@ -4,7 +4,7 @@ import type { LlmClient } from '../llm/client.ts'
 import type { PersonasRepository } from '../repositories/personas-repository.ts'
 import { sessionStatus, type SessionsRepository, type StoredMessage } from '../repositories/sessions-repository.ts'
 import { createBackground } from './chat-background.ts'
-import { createResolver, progressSnapshot, scopeOf } from './chat-context.ts'
+import { createResolver, progressSnapshot, scopeOf, type Context } from './chat-context.ts'
 import { createInitSession } from './chat-init.ts'
 import { streamTurn } from './chat-stream.ts'
 import { createTurns } from './chat-turn.ts'
@@ -52,19 +52,40 @@ export function createChatService (options: ChatServiceOptions): ChatService {
   const background = createBackground({ repos, steps, log, window, keep, locks: options.locks })
   const turns = createTurns({ repos, resolver, background, window })
   const pipeline = { steps, turns, settings: options.pipeline ?? DEFAULT_PIPELINE }
+  const arrivals = createSessionQueue()
+
+  /**
+   * Resolves a message's target and queues it on its session in the order messages arrived. Resolving
+   * reads the database; on a pooled database one read can overtake another, so messages to one target
+   * resolve one at a time and each takes its session slot before the next resolves.
+   */
+  function arrive (a: Parameters<ChatService['sendMessage']>[0]): Promise<{ ctx: Context, slot: Promise<() => void> }> {
+    const target = JSON.stringify([a.viewer, a.personaId, a.machineId, a.userSessionId])
+    return arrivals.run(target, async () => {
+      const ctx = await resolver.resolve(a)
+      return { ctx, slot: queue.acquire(ctx.queueKey) }
+    })
+  }
 
   return {
     initSession: createInitSession({ repos, steps, resolver, background, queue }),
 
     async sendMessage (a) {
       const startedAt = performance.now()
-      const ctx = await resolver.resolve(a)
-      return queue.run(ctx.queueKey, async () => (await startTurn(pipeline, ctx, a, false, startedAt)).finish())
+      const { ctx, slot } = await arrive(a)
+      const release = await slot
+      try {
+        return await (await startTurn(pipeline, ctx, a, false, startedAt)).finish()
+      } finally {
+        release()
+      }
     },
 
     async streamMessage (a) {
       const startedAt = performance.now()
-      return streamTurn({ ...pipeline, queue }, await resolver.resolve(a), a, startedAt)
+      const { ctx, slot } = await arrive(a)
+      // streamTurn takes the slot already queued for this message (its acquire returns it).
+      return streamTurn({ ...pipeline, queue: { ...queue, acquire: () => slot } }, ctx, a, startedAt)
     },
 
     async getSession (a) {

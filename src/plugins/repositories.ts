@@ -1,4 +1,4 @@
-// Repositories plugin: builds every repository once over app.db and exposes them as app.repos (typed by the contract).
+// Repositories plugin: builds every repository once over app.db (the SQLite or the PostgreSQL implementation) as app.repos.
 import fp from 'fastify-plugin'
 import { sql } from 'drizzle-orm'
 import type { Db } from '../db.ts'
@@ -11,6 +11,8 @@ import { createPersonasRepository } from '../repositories/personas-repository.ts
 import { createSessionsRepository } from '../repositories/sessions-repository.ts'
 import { createIdempotencyRepository } from '../repositories/idempotency-repository.ts'
 import { createSettingsRepository } from '../repositories/settings-repository.ts'
+import { createPostgresRepositories } from '../repositories/pg/index.ts'
+import type { PgDb } from '../db-pg.ts'
 
 /** The SQLite implementation of the repository contract; cached records are invalidated through `bus`. */
 export function createSqliteRepositories (db: Db, bus: CacheBus = createCacheBus()): Repositories {
@@ -37,5 +39,8 @@ declare module 'fastify' {
 
 /** Exposes the repositories as app.repos; their caches are invalidated through app.cacheBus. */
 export default fp(async function repositoriesPlugin (app) {
-  app.decorate('repos', createSqliteRepositories(app.db, app.hasDecorator('cacheBus') ? app.cacheBus : createCacheBus()))
+  const bus = app.hasDecorator('cacheBus') ? app.cacheBus : createCacheBus()
+  app.decorate('repos', app.dbDialect === 'postgres'
+    ? createPostgresRepositories(app.db as unknown as PgDb, bus)
+    : createSqliteRepositories(app.db, bus))
 }, { name: 'repositories', dependencies: ['db'] })

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildApp } from '../../src/app.ts'
-import { testConfig } from '../helpers/build.ts'
+import { testAppConfig } from '../helpers/build.ts'
 import { startFakeLlm, type FakeLlm, type FakeRequest } from '../helpers/fake-llm.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,7 +44,7 @@ export interface Harness { url: string, fake: FakeLlm, browser: Browser, page: P
 export async function startHarness (t: Test): Promise<Harness> {
   ensureConsoleBuilt()
   const fake = await startFakeLlm()
-  const app = await buildApp(testConfig({ OPENAI_BASE_URL: `${fake.url}/openai/v1`, RATE_LIMIT_GENERAL: '100000', RATE_LIMIT_CHAT: '100000', RATE_LIMIT_GENERATION: '100000' }))
+  const app = await buildApp(await testAppConfig(t, { OPENAI_BASE_URL: `${fake.url}/openai/v1`, RATE_LIMIT_GENERAL: '100000', RATE_LIMIT_CHAT: '100000', RATE_LIMIT_GENERATION: '100000' }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`

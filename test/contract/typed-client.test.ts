@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
 import { buildApp } from '../../src/app.ts'
-import { testConfig } from '../helpers/build.ts'
+import { testAppConfig } from '../helpers/build.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -39,7 +39,7 @@ t.test('a client generated from openapi/openapi.json compiles under --strict and
   }
   t.equal(compiled, '', 'tsc --strict: no errors (and every @ts-expect-error in misuse() is an error)')
 
-  const app = await buildApp(testConfig({ LLM_MOCK: 'true' }))
+  const app = await buildApp(await testAppConfig(t, { LLM_MOCK: 'true' }))
   t.teardown(() => app.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()

@@ -3,12 +3,12 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 import { buildApp } from '../../src/app.ts'
-import { testConfig } from '../helpers/build.ts'
+import { testAppConfig } from '../helpers/build.ts'
 import { ensureDocsBuilt } from './harness.ts'
 
 t.test('the API reference renders every operation and the getting-started guide', async (t) => {
   ensureDocsBuilt()
-  const app = await buildApp(testConfig())
+  const app = await buildApp(await testAppConfig(t))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`

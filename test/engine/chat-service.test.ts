@@ -1,7 +1,7 @@
 // Service-level tests of app.chat against the fake LLM: init, a scripted playthrough, faults, serialization, streaming, summaries.
 import t, { type Test } from 'tap'
 import { asc, eq } from 'drizzle-orm'
-import { messages as messagesTable } from '../../db/schema.ts'
+import { tablesOf } from '../helpers/db.ts'
 import { build, register, type Account } from '../helpers/build.ts'
 import { saveExample, type ExampleName } from '../helpers/examples.ts'
 import { replyPicker, transitionHandles } from '../helpers/chat.ts'
@@ -153,7 +153,7 @@ t.test('initSession generates the greeting, stores it as the first message, and 
   const after = await snapshot(s)
   t.equal(after.session_id, second.session_id)
   t.same(after.messages.map((m) => m.content), ['Back again?'], 'the old messages are gone')
-  t.equal(s.app.db.select().from(messagesTable).all().length, 1, 'the old session\'s messages were deleted with it')
+  t.equal((await s.app.db.select().from(tablesOf(s.app).messages)).length, 1, 'the old session\'s messages were deleted with it')
 })
 
 t.test('a failed greeting changes nothing', async (t) => {
@@ -389,7 +389,8 @@ t.test('five concurrent messages on one session are processed one at a time, in 
   t.same(results.map((r) => r.redirect_count), [1, 2, 3, 4, 5], 'each turn saw the one before')
   t.same(results.map((r) => r.message), [1, 2, 3, 4, 5].map((i) => `reply to meh ${i}`))
   t.ok(results.every((r) => r.score === 2 && r.current_state === 'vibe_check' && r.decision === 'redirect'))
-  const rows = s.app.db.select().from(messagesTable).orderBy(asc(messagesTable.seq)).all()
+  const messagesTable = tablesOf(s.app).messages
+  const rows = await s.app.db.select().from(messagesTable).orderBy(asc(messagesTable.seq))
   t.same(rows.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], 'seq contiguous: 10 new messages')
   t.same(rows.slice(3).map((r) => r.content), [1, 2, 3, 4, 5].flatMap((i) => [`meh ${i}`, `reply to meh ${i}`]), 'in arrival order, each reply after its message')
   t.match(await snapshot(s), { score: 2, current_state: 'vibe_check', outcome: null })
@@ -532,7 +533,8 @@ t.test('reset deletes the session and its messages but keeps the progress; histo
   const res = await s.app.chat.reset(s.target())
   t.strictSame(res, { session_id: status.session_id, message: 'Session reset' })
   await t.rejects(() => s.app.chat.getSession(s.target()), { statusCode: 404, message: 'Session not found: call init-session first' })
-  t.equal(s.app.db.select().from(messagesTable).where(eq(messagesTable.sessionId, status.session_id)).all().length, 0)
+  const messagesTable = tablesOf(s.app).messages
+  t.equal((await s.app.db.select().from(messagesTable).where(eq(messagesTable.sessionId, status.session_id))).length, 0)
   t.equal((await s.app.chat.getSession(web)).session_id, first.session_id, 'other scopes are untouched')
 })
 
@@ -562,7 +564,7 @@ t.test('a reset while a turn is running: the turn answers 404 and commits nothin
   while (requestsOf('eval').length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
   await s.app.chat.reset(s.target())
   await t.rejects(pending, { statusCode: 404, message: 'Session not found: call init-session first' })
-  t.equal(s.app.db.select().from(messagesTable).all().length, 0)
+  t.equal((await s.app.db.select().from(tablesOf(s.app).messages)).length, 0)
 })
 
 t.test('an extraction that stays invalid is skipped (logged) and not retried forever', async (t) => {

@@ -1,7 +1,8 @@
-// Test helpers: a fresh app on an in-memory database per test, plus small request shortcuts.
+// Test helpers: a fresh app on its own database per test (in-memory SQLite, or a new PostgreSQL database under npm run test:pg), plus request shortcuts.
 import type { Test } from 'tap'
 import { buildApp, type BuildOptions, type RapportApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
+import { freshDatabase, onPostgres } from './postgres.ts'
 
 /** The turn pipelines a test run can be pinned to with RAPPORT_TEST_PIPELINE (default: the server's default). */
 export const PIPELINES: Record<string, Record<string, string>> = {
@@ -17,9 +18,19 @@ export function testConfig (env: Record<string, string> = {}): Config {
   return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-test-secret!', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...pipeline, ...env })
 }
 
+/** A database of its own for one test: in-memory SQLite, or (npm run test:pg) a new PostgreSQL database dropped when `t` ends. */
+export async function testDatabaseUrl (t: Test): Promise<string> {
+  return onPostgres ? await freshDatabase(t) : ':memory:'
+}
+
+/** testConfig on a database of the test's own (see testDatabaseUrl); env.DATABASE_URL, when given, wins. */
+export async function testAppConfig (t: Test, env: Record<string, string> = {}): Promise<Config> {
+  return testConfig({ DATABASE_URL: env.DATABASE_URL ?? await testDatabaseUrl(t), ...env })
+}
+
 /** Builds a fresh app and closes it when the test ends. */
 export async function build (t: Test, env: Record<string, string> = {}, config?: Partial<Config>, options?: BuildOptions): Promise<RapportApp> {
-  const app = await buildApp({ ...testConfig(env), ...config }, options)
+  const app = await buildApp({ ...await testAppConfig(t, env), ...config }, options)
   t.teardown(() => app.close())
   await app.ready()
   return app

@@ -1,7 +1,7 @@
 // A turn holds its session's slot until its commit, streamed or not: a second turn sent meanwhile waits and sees the first.
 import t from 'tap'
 import { asc } from 'drizzle-orm'
-import { messages as messagesTable } from '../../db/schema.ts'
+import { tablesOf } from '../helpers/db.ts'
 import { chatSetup, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
 import type { ChatResponse } from '../../src/engine/chat-types.ts'
 
@@ -53,7 +53,8 @@ for (const [first, second] of cases) {
     t.match(r2, { message: 'Still no.', redirect_count: 2, score: -2 }, 'the second turn ran on top of the first')
     const secondEvaluation = c.requestsOf('evaluate').at(-1)!
     t.match(secondEvaluation.messages[0].content, /Not tonight, friend\./, 'the second evaluation saw the first reply')
-    const rows = c.app.db.select().from(messagesTable).orderBy(asc(messagesTable.seq)).all()
+    const messagesTable = tablesOf(c.app).messages
+    const rows = await c.app.db.select().from(messagesTable).orderBy(asc(messagesTable.seq))
     t.same(rows.map((r) => [r.seq, r.content]), [
       [1, rows[0].content],
       [2, 'Let me in.'],

@@ -5,14 +5,14 @@ import { openRepositories } from '../helpers/repositories.ts'
 const DAY = 24 * 3600 * 1000
 const STALE = 15 * 60 * 1000
 
-function setup (t: Test) {
-  return openRepositories(t).repos.idempotency
+async function setup (t: Test) {
+  return (await openRepositories(t)).repos.idempotency
 }
 
-const claimAt = (repo: ReturnType<typeof setup>, now: number, fingerprint = 'f1', key = 'k') => repo.claim('sdk:u1', key, fingerprint, now, now - DAY, now - STALE)
+const claimAt = (repo: Awaited<ReturnType<typeof setup>>, now: number, fingerprint = 'f1', key = 'k') => repo.claim('sdk:u1', key, fingerprint, now, now - DAY, now - STALE)
 
 t.test('the first claim wins; later claims see the running record, then its stored result', async (t) => {
-  const repo = setup(t)
+  const repo = await setup(t)
   const now = 1_000_000_000_000
   t.same(await claimAt(repo, now), { claimed: true })
   t.same(await claimAt(repo, now + 10, 'f2'), { claimed: false, record: { fingerprint: 'f1', status: null, body: null, createdAt: now } })
@@ -24,7 +24,7 @@ t.test('the first claim wins; later claims see the running record, then its stor
 })
 
 t.test('a released claim can be claimed again', async (t) => {
-  const repo = setup(t)
+  const repo = await setup(t)
   t.same(await claimAt(repo, 5000), { claimed: true })
   await repo.release('sdk:u1', 'k')
   t.equal(await repo.find('sdk:u1', 'k'), null)
@@ -32,7 +32,7 @@ t.test('a released claim can be claimed again', async (t) => {
 })
 
 t.test('a result older than 24 h and a claim abandoned past the stale limit are replaced; purge deletes old records', async (t) => {
-  const repo = setup(t)
+  const repo = await setup(t)
   const start = 1_000_000_000_000
   await claimAt(repo, start)
   await repo.complete('sdk:u1', 'k', 200, '{}')

@@ -1,19 +1,18 @@
 // Sessions repository: replace at init, the atomic turn commit (and its refusal on a stale session), summaries, extraction, migration.
 import t, { type Test } from 'tap'
 import { count, eq } from 'drizzle-orm'
-import { messages, sessions, turns } from '../../db/schema.ts'
 import { StaleSessionError, type NewMessage, type SessionKey, type SessionsRepository, type TurnCommit } from '../../src/repositories/contract.ts'
 import { toGraph } from '../../src/routes/web/creator.ts'
 import { example } from '../helpers/examples.ts'
 import { withUser } from '../helpers/repositories.ts'
 
 async function setup (t: Test) {
-  const { db, repos, user } = await withUser(t)
+  const { db, tables, repos, user } = await withUser(t)
   const { fields, graph } = toGraph(example('vex-bouncer'))
   const { loaded } = await repos.personas.save(user.id, null, fields, graph)
   const [door, vip] = loaded.graph.machines
   const key: SessionKey = { scope: `sdk:${user.id}`, personaId: loaded.persona.id, machineId: door.machine_id, userSessionId: 'p1' }
-  return { db, repo: repos.sessions, key, vip, door }
+  return { db, ...tables, repo: repos.sessions, key, vip, door }
 }
 
 const message = (role: 'user' | 'assistant', content: string, extra: Partial<NewMessage> = {}): NewMessage => ({
@@ -38,7 +37,7 @@ function turn (sessionId: string, key: SessionKey, expected: number, overrides: 
 }
 
 t.test('replace creates a session with its greeting, and replaces an existing one with its messages', async (t) => {
-  const { db, repo, key } = await setup(t)
+  const { db, messages, turns, repo, key } = await setup(t)
   const first = await start(repo, key)
   t.match(first, { current_state: 'approach', score: 0, outcome: null, message_count: 1, summarized_count: 0, summary: '', extraction_pending: false, player_name: 'Robin' })
   t.same((await repo.messagesAfter(first.session_id)).map((m) => [m.seq, m.role, m.content]), [[1, 'assistant', 'Hello']])
@@ -46,12 +45,12 @@ t.test('replace creates a session with its greeting, and replaces an existing on
   const second = await start(repo, key)
   t.not(second.session_id, first.session_id)
   t.equal((await repo.find(key))?.session_id, second.session_id)
-  t.equal(db.select({ n: count() }).from(messages).get()?.n, 1, 'the old session\'s messages are gone')
-  t.equal(db.select({ n: count() }).from(turns).get()?.n, 3, 'statistics rows are kept')
+  t.equal((await db.select({ n: count() }).from(messages))[0]?.n, 1, 'the old session\'s messages are gone')
+  t.equal((await db.select({ n: count() }).from(turns))[0]?.n, 3, 'statistics rows are kept')
 })
 
 t.test('commitTurn writes both messages, the state, progress and a turn row together', async (t) => {
-  const { db, repo, key, vip } = await setup(t)
+  const { db, turns, repo, key, vip } = await setup(t)
   const s = await start(repo, key)
   const after = await repo.commitTurn(turn(s.session_id, key, 1, {
     state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
@@ -65,11 +64,11 @@ t.test('commitTurn writes both messages, the state, progress and a turn row toge
   t.same((await repo.messagesAfter(s.session_id, 2)).map((m) => m.seq), [3])
   t.same(await repo.progress(key.scope, key.personaId, 'p1'), { unlocked_machine_keys: ['vip'], completed: { door: 'ACCEPT' }, variables: {}, memory_summary: '' })
   t.same((await repo.pendingExtractions(key.scope, key.personaId, 'p1')).map((x) => x.session_id), [s.session_id])
-  t.equal(db.select({ n: count() }).from(turns).where(eq(turns.sessionId, s.session_id)).get()?.n, 2)
+  t.equal((await db.select({ n: count() }).from(turns).where(eq(turns.sessionId, s.session_id)))[0]?.n, 2)
 })
 
 t.test('commitTurn refuses a stale or ended session and writes nothing', async (t) => {
-  const { db, repo, key } = await setup(t)
+  const { db, messages, turns, repo, key } = await setup(t)
   const s = await start(repo, key)
   await repo.commitTurn(turn(s.session_id, key, 1))
   await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 1)), StaleSessionError, 'another turn committed since')
@@ -77,8 +76,8 @@ t.test('commitTurn refuses a stale or ended session and writes nothing', async (
   await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session has ended')
   await repo.delete(s.session_id)
   await t.rejects(() => repo.commitTurn(turn(s.session_id, key, 5)), StaleSessionError, 'the session is gone')
-  t.equal(db.select({ n: count() }).from(messages).get()?.n, 0)
-  t.equal(db.select({ n: count() }).from(turns).get()?.n, 3, 'greeting and two committed turns only')
+  t.equal((await db.select({ n: count() }).from(messages))[0]?.n, 0)
+  t.equal((await db.select({ n: count() }).from(turns))[0]?.n, 3, 'greeting and two committed turns only')
 })
 
 t.test('saveSummary applies only on top of the count it was computed from', async (t) => {
@@ -107,11 +106,11 @@ t.test('saveExtraction merges variables, updates the memory, clears the flag and
 })
 
 t.test('migrate moves sessions and merges progress; on a clash the more recently active session wins', async (t) => {
-  const { db, repo, key, vip } = await setup(t)
+  const { db, sessions, repo, key, vip } = await setup(t)
   const guest = { ...key, scope: 'user:guest' }
   const user = { ...key, scope: 'user:me' }
   const old = await start(repo, user)
-  db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, old.session_id)).run()
+  await db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, old.session_id))
   const fresh = await start(repo, guest)
   const other = await start(repo, { ...guest, userSessionId: 'p2' })
   const kept = await start(repo, { ...user, machineId: vip.machine_id })
@@ -132,7 +131,7 @@ t.test('migrate moves sessions and merges progress; on a clash the more recently
   // An older guest session loses to the user's own.
   const mine = await start(repo, { ...user, userSessionId: 'p3' })
   const stale = await start(repo, { ...guest, userSessionId: 'p3' })
-  db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, stale.session_id)).run()
+  await db.update(sessions).set({ lastMessageAt: '2000-01-01T00:00:00.000Z' }).where(eq(sessions.id, stale.session_id))
   t.same(await repo.migrate('user:guest', 'user:me'), { sessions_moved: 0, progress_moved: 0 })
   t.equal((await repo.find({ ...user, userSessionId: 'p3' }))?.session_id, mine.session_id)
   t.equal(await repo.findById(stale.session_id), null)

@@ -1,13 +1,13 @@
 // API keys: create (shown once), list (prefix + last four), revoke (immediate), hashed storage, SDK auth.
 import t, { type Test } from 'tap'
 import { Type } from '@sinclair/typebox'
-import { apiKeys } from '../../db/schema.ts'
 import { buildApp } from '../../src/app.ts'
-import { bearer, build, createKey, register, testConfig } from '../helpers/build.ts'
+import { bearer, build, createKey, register, testAppConfig } from '../helpers/build.ts'
+import { tablesOf } from '../helpers/db.ts'
 
 // A probe SDK route so the key plugin is exercised independently of later SDK endpoints.
 async function buildWithProbe (t: Test, env: Record<string, string> = {}) {
-  const app = await buildApp(testConfig(env), {
+  const app = await buildApp(await testAppConfig(t, env), {
     extraRoutes: async (api) => {
       api.get('/sdk/probe', { config: { auth: 'api-key' }, schema: { response: { 200: Type.Object({ user_id: Type.String() }) } } },
         async (req) => ({ user_id: req.apiKey!.userId }))
@@ -32,7 +32,7 @@ t.test('create shows the full key once; list shows prefix and last four only', a
   t.same(list.json(), [{ id: created.id, name: 'Unity build', key_prefix: 'pk_live_', last_four: created.last_four, created_at: created.created_at, last_used_at: null }])
   t.notMatch(list.body, created.key)
 
-  const row = app.db.select().from(apiKeys).all()[0]
+  const [row] = await app.db.select().from(tablesOf(app).apiKeys)
   t.not(row.keyHash, created.key, 'stored as a hash')
   t.notMatch(JSON.stringify(row), created.key.slice(8), 'the key is nowhere in the row')
 })
@@ -108,9 +108,10 @@ t.test('last_used_at is recorded without a write per request and shown in the li
   const a = await register(app)
   const key = await createKey(app, a)
   await app.inject({ method: 'GET', url: '/api/v1/sdk/probe', headers: { 'x-api-key': key } })
-  t.equal(app.db.select().from(apiKeys).all()[0].lastUsedAt, null, 'not written on the request path')
+  const { apiKeys } = tablesOf(app)
+  t.equal((await app.db.select().from(apiKeys))[0].lastUsedAt, null, 'not written on the request path')
   const listed = (await app.inject({ method: 'GET', url: '/api/v1/sdk/api-keys', headers: bearer(a) })).json()[0]
   t.match(listed.last_used_at, /^\d{4}-\d\d-\d\dT/, 'but already visible in the list')
   await app.repos.apiKeys.flushUsage()
-  t.equal(app.db.select().from(apiKeys).all()[0].lastUsedAt, listed.last_used_at, 'and written by the batch flush')
+  t.equal((await app.db.select().from(apiKeys))[0].lastUsedAt, listed.last_used_at, 'and written by the batch flush')
 })

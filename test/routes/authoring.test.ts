@@ -1,7 +1,7 @@
 // AI-assisted authoring against the fake LLM server: identity, scenario (validated, repaired, never broken), polish.
 import t, { type Test } from 'tap'
-import { personas } from '../../db/schema.ts'
 import { bearer, build, register } from '../helpers/build.ts'
+import { tablesOf } from '../helpers/db.ts'
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts'
 
 const LLM = { 'x-llm-api-key': 'sk-test-authoring-key', 'x-llm-model': 'gpt-4o-mini' }
@@ -105,11 +105,12 @@ t.test('a second failure answers 500 and saves nothing', async (t) => {
   unknownState.transitions[0].to_state_key = 'nowhere'
   fake.enqueue({ json: unknownState })
   fake.enqueue({ text: 'not json at all' })
-  const before = app.db.select().from(personas).all().length
+  const { personas } = tablesOf(app)
+  const before = (await app.db.select().from(personas)).length
   const res = await app.inject({ method: 'POST', url: '/api/v1/creator/generate-scenario', headers: { ...bearer(user), ...LLM }, payload: { persona: { name: 'Mira' } } })
   t.equal(res.statusCode, 500)
   t.same(res.json(), { error: { message: 'Scenario generation failed: the model did not produce a valid machine after one repair round. Try again or rephrase the idea' } })
-  t.equal(app.db.select().from(personas).all().length, before, 'nothing saved')
+  t.equal((await app.db.select().from(personas)).length, before, 'nothing saved')
   t.equal(fake.requests.length, 2, 'exactly one repair round')
 })
 

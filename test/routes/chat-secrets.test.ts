@@ -1,8 +1,8 @@
 // LLM keys never reach logs, error bodies or the database, even when a provider echoes them back.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { sql } from 'drizzle-orm'
 import { chatSetup, LLM_KEY } from '../helpers/chat.ts'
+import { everyRow } from '../helpers/db.ts'
 
 t.test('a turn with provider failures and a successful turn leave no trace of the LLM key', async (t) => {
   const lines: string[] = []
@@ -36,9 +36,7 @@ t.test('a turn with provider failures and a successful turn leave no trace of th
   t.ok(lines.length > 10, 'the requests were logged')
   t.notMatch(lines.join(''), LLM_KEY, 'no log line contains the key')
 
-  const tables = c.app.db.all<{ name: string }>(sql`select name from sqlite_master where type = 'table'`)
-  for (const { name } of tables) {
-    const rows = c.app.db.all(sql.raw(`select * from "${name}"`))
+  for (const { name, rows } of await everyRow(c.app)) {
     t.notMatch(JSON.stringify(rows), LLM_KEY, `table ${name} does not contain the key`)
   }
 })

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import { machines, sessions } from '../../db/schema.ts'
+import { tablesOf } from '../helpers/db.ts'
 import { bearer, build, register } from '../helpers/build.ts'
 import { example, save, saveExample, withoutIds, type ExampleName } from '../helpers/examples.ts'
 
@@ -121,7 +121,8 @@ t.test('machines keep their machine_id across saves while machine_key is unchang
   const personaId = first.persona.id
   const [door, vip] = first.machines
   // A session on the door machine must survive a save (the row is updated in place, not replaced).
-  app.db.insert(sessions).values({
+  const { machines, sessions } = tablesOf(app)
+  await app.db.insert(sessions).values({
     id: randomUUID(),
     scope: `sdk:${owner.id}`,
     personaId,
@@ -131,7 +132,7 @@ t.test('machines keep their machine_id across saves while machine_key is unchang
     playerGender: 'female',
     currentState: 'approach',
     startedAt: new Date().toISOString()
-  }).run()
+  })
 
   const edited = example('vex-bouncer')
   edited.machines[0].name = 'The Front Door'
@@ -144,7 +145,7 @@ t.test('machines keep their machine_id across saves while machine_key is unchang
   t.equal(again.machines[1].machine_id, vip.machine_id, 'vip keeps its id')
   t.equal(again.machines[0].name, 'The Front Door')
   t.equal(again.machines[0].states.length, 6)
-  t.equal(app.db.select().from(sessions).all().length, 1, 'the session on door survives')
+  t.equal((await app.db.select().from(sessions)).length, 1, 'the session on door survives')
   t.not(again.persona.updated_at, first.persona.updated_at, 'updated_at changes on save')
   t.equal(again.persona.created_at, first.persona.created_at)
 
@@ -155,8 +156,8 @@ t.test('machines keep their machine_id across saves while machine_key is unchang
   const third = (await save(app, owner, renamed, personaId)).json()
   t.equal(third.machines.length, 1)
   t.not(third.machines[0].machine_id, vip.machine_id, 'a new machine_key is a new machine')
-  t.strictSame(app.db.select({ id: machines.id }).from(machines).where(eq(machines.personaId, personaId)).all(), [{ id: third.machines[0].machine_id }])
-  t.equal(app.db.select().from(sessions).all().length, 0, 'sessions of a removed machine are deleted with it')
+  t.strictSame(await app.db.select({ id: machines.id }).from(machines).where(eq(machines.personaId, personaId)), [{ id: third.machines[0].machine_id }])
+  t.equal((await app.db.select().from(sessions)).length, 0, 'sessions of a removed machine are deleted with it')
 })
 
 t.test('transition ids are kept when they are unused UUIDs, otherwise assigned', async (t) => {

@@ -2,9 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { count, eq } from 'drizzle-orm'
-import {
-  machineLinks, machineOutputVariables, machines, messages, personas, personaVariables, playerProgress, sessions, states, transitions, turns
-} from '../../db/schema.ts'
+import { tablesOf } from '../helpers/db.ts'
 import type { RapportApp } from '../../src/app.ts'
 import { bearer, build, register, type Account } from '../helpers/build.ts'
 import { example, save, saveExample } from '../helpers/examples.ts'
@@ -131,9 +129,10 @@ t.test('listing: public_only, my_personas, ordering, limit and offset', async (t
   const other = await register(app)
   const guest = (await app.inject({ method: 'POST', url: '/api/v1/auth/guest' })).json()
   const made: Record<string, string> = {}
+  const { personas } = tablesOf(app)
   const make = async (who: Account, name: string, publish: boolean, createdAt: string) => {
     const saved = await saveExample(app, who, 'tam-toll-keeper', { publish, rename: name })
-    app.db.update(personas).set({ createdAt }).where(eq(personas.id, saved.persona.id)).run()
+    await app.db.update(personas).set({ createdAt }).where(eq(personas.id, saved.persona.id))
     made[name] = saved.persona.id
   }
   await make(owner, 'ownerPub', true, '2025-01-01T00:00:00.000Z')
@@ -272,9 +271,10 @@ t.test('DELETE /personas/{id} removes the persona and every row under it, and no
   const doomed = await saveExample(app, owner, 'vex-bouncer', { publish: true })
   const kept = await saveExample(app, owner, 'vex-bouncer')
   const now = new Date().toISOString()
+  const { machineLinks, machineOutputVariables, machines, messages, personas, personaVariables, playerProgress, sessions, states, transitions, turns } = tablesOf(app)
   for (const persona of [doomed, kept]) {
     const sessionId = randomUUID()
-    app.db.insert(sessions).values({
+    await app.db.insert(sessions).values({
       id: sessionId,
       scope: `sdk:${owner.id}`,
       personaId: persona.persona.id,
@@ -284,41 +284,44 @@ t.test('DELETE /personas/{id} removes the persona and every row under it, and no
       playerGender: 'female',
       currentState: 'approach',
       startedAt: now
-    }).run()
-    app.db.insert(messages).values({ id: randomUUID(), sessionId, seq: 0, role: 'assistant', content: 'Name?', createdAt: now }).run()
-    app.db.insert(turns).values({ id: randomUUID(), personaId: persona.persona.id, sessionId, createdAt: now }).run()
-    app.db.insert(playerProgress).values({ scope: `sdk:${owner.id}`, personaId: persona.persona.id, userSessionId: 'player-1' }).run()
+    })
+    await app.db.insert(messages).values({ id: randomUUID(), sessionId, seq: 0, role: 'assistant', content: 'Name?', createdAt: now })
+    await app.db.insert(turns).values({ id: randomUUID(), personaId: persona.persona.id, sessionId, createdAt: now })
+    await app.db.insert(playerProgress).values({ scope: `sdk:${owner.id}`, personaId: persona.persona.id, userSessionId: 'player-1' })
   }
 
   const machineIds = doomed.machines.map((m: { machine_id: string }) => m.machine_id)
-  const rows = (personaId: string, ids: string[]) => {
-    const n = (q: { n: number } | undefined) => q?.n ?? 0
-    const byMachine = (table: typeof states | typeof transitions | typeof machineOutputVariables) =>
-      ids.reduce((sum, id) => sum + n(app.db.select({ n: count() }).from(table).where(eq(table.machineId, id)).get()), 0)
+  const rows = async (personaId: string, ids: string[]) => {
+    const n = async (q: PromiseLike<Array<{ n: number }>>) => (await q)[0]?.n ?? 0
+    const byMachine = async (table: typeof states | typeof transitions | typeof machineOutputVariables) => {
+      let total = 0
+      for (const id of ids) total += await n(app.db.select({ n: count() }).from(table).where(eq(table.machineId, id)))
+      return total
+    }
     return {
-      personas: n(app.db.select({ n: count() }).from(personas).where(eq(personas.id, personaId)).get()),
-      persona_variables: n(app.db.select({ n: count() }).from(personaVariables).where(eq(personaVariables.personaId, personaId)).get()),
-      machines: n(app.db.select({ n: count() }).from(machines).where(eq(machines.personaId, personaId)).get()),
-      machine_output_variables: byMachine(machineOutputVariables),
-      states: byMachine(states),
-      transitions: byMachine(transitions),
-      machine_links: n(app.db.select({ n: count() }).from(machineLinks).where(eq(machineLinks.personaId, personaId)).get()),
-      sessions: n(app.db.select({ n: count() }).from(sessions).where(eq(sessions.personaId, personaId)).get()),
-      messages: n(app.db.select({ n: count() }).from(messages).innerJoin(sessions, eq(sessions.id, messages.sessionId)).where(eq(sessions.personaId, personaId)).get()),
-      turns: n(app.db.select({ n: count() }).from(turns).where(eq(turns.personaId, personaId)).get()),
-      player_progress: n(app.db.select({ n: count() }).from(playerProgress).where(eq(playerProgress.personaId, personaId)).get())
+      personas: await n(app.db.select({ n: count() }).from(personas).where(eq(personas.id, personaId))),
+      persona_variables: await n(app.db.select({ n: count() }).from(personaVariables).where(eq(personaVariables.personaId, personaId))),
+      machines: await n(app.db.select({ n: count() }).from(machines).where(eq(machines.personaId, personaId))),
+      machine_output_variables: await byMachine(machineOutputVariables),
+      states: await byMachine(states),
+      transitions: await byMachine(transitions),
+      machine_links: await n(app.db.select({ n: count() }).from(machineLinks).where(eq(machineLinks.personaId, personaId))),
+      sessions: await n(app.db.select({ n: count() }).from(sessions).where(eq(sessions.personaId, personaId))),
+      messages: await n(app.db.select({ n: count() }).from(messages).innerJoin(sessions, eq(sessions.id, messages.sessionId)).where(eq(sessions.personaId, personaId))),
+      turns: await n(app.db.select({ n: count() }).from(turns).where(eq(turns.personaId, personaId))),
+      player_progress: await n(app.db.select({ n: count() }).from(playerProgress).where(eq(playerProgress.personaId, personaId)))
     }
   }
   const full = { personas: 1, persona_variables: 2, machines: 2, machine_output_variables: 2, states: 9, transitions: 15, machine_links: 1, sessions: 1, messages: 1, turns: 1, player_progress: 1 }
-  t.strictSame(rows(doomed.persona.id, machineIds), full, 'every table holds rows before the delete')
-  const totalMessages = app.db.select({ n: count() }).from(messages).get()?.n
+  t.strictSame(await rows(doomed.persona.id, machineIds), full, 'every table holds rows before the delete')
+  const totalMessages = (await app.db.select({ n: count() }).from(messages))[0]?.n
 
   const del = await app.inject({ method: 'DELETE', url: `/api/v1/personas/${doomed.persona.id}`, headers: bearer(owner) })
   t.equal(del.statusCode, 204)
   t.equal(del.body, '')
-  t.strictSame(rows(doomed.persona.id, machineIds), Object.fromEntries(Object.keys(full).map((k) => [k, 0])), 'every row under the persona is gone')
-  t.equal(app.db.select({ n: count() }).from(messages).get()?.n, (totalMessages ?? 0) - 1, 'orphan messages are gone too')
-  t.strictSame(rows(kept.persona.id, kept.machines.map((m: { machine_id: string }) => m.machine_id)), full, 'the other persona is untouched')
+  t.strictSame(await rows(doomed.persona.id, machineIds), Object.fromEntries(Object.keys(full).map((k) => [k, 0])), 'every row under the persona is gone')
+  t.equal((await app.db.select({ n: count() }).from(messages))[0]?.n, (totalMessages ?? 0) - 1, 'orphan messages are gone too')
+  t.strictSame(await rows(kept.persona.id, kept.machines.map((m: { machine_id: string }) => m.machine_id)), full, 'the other persona is untouched')
 
   const gone = await app.inject({ method: 'GET', url: `/api/v1/personas/${doomed.persona.id}` })
   t.equal(gone.statusCode, 404)
@@ -334,7 +337,8 @@ t.test('admins list every persona and can unpublish any; the owner can publish a
   const other = await register(app)
   const pub = await saveExample(app, owner, 'tam-toll-keeper', { publish: true })
   const draft = await saveExample(app, other, 'vex-bouncer')
-  app.db.update(personas).set({ createdAt: '2025-01-01T00:00:00.000Z' }).where(eq(personas.id, pub.persona.id)).run()
+  const { personas } = tablesOf(app)
+  await app.db.update(personas).set({ createdAt: '2025-01-01T00:00:00.000Z' }).where(eq(personas.id, pub.persona.id))
 
   const list = await app.inject({ method: 'GET', url: '/api/v1/admin/personas', headers: bearer(admin) })
   t.equal(list.statusCode, 200)

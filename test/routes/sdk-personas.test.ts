@@ -1,7 +1,7 @@
 // SDK GET /sdk/personas: the key owner's published personas, exact field set, per-key rate limit.
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { personas } from '../../db/schema.ts'
+import { tablesOf } from '../helpers/db.ts'
 import { bearer, build, createKey, register } from '../helpers/build.ts'
 import { saveExample } from '../helpers/examples.ts'
 
@@ -11,7 +11,8 @@ t.test('lists only the key owner\'s published personas with exactly id, name, de
   const other = await register(app)
   const first = await saveExample(app, owner, 'vex-bouncer', { publish: true })
   const second = await saveExample(app, owner, 'tam-toll-keeper', { publish: true })
-  app.db.update(personas).set({ createdAt: '2025-01-01T00:00:00.000Z' }).where(eq(personas.id, first.persona.id)).run()
+  const { personas } = tablesOf(app)
+  await app.db.update(personas).set({ createdAt: '2025-01-01T00:00:00.000Z' }).where(eq(personas.id, first.persona.id))
   await saveExample(app, owner, 'tam-toll-keeper', { rename: 'Draft' })
   await saveExample(app, other, 'tam-toll-keeper', { publish: true, rename: 'Someone else' })
   const key = await createKey(app, owner)

@@ -1,7 +1,7 @@
 // SDK streaming (SPEC §7): the playthrough event by event, JSON errors before the stream, live delivery and disconnects over a real socket.
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
-import { testConfig } from '../helpers/build.ts'
+import { testAppConfig } from '../helpers/build.ts'
 import { chatResponse, chatSetup, llmHeaders, type ChatSetup } from '../helpers/chat.ts'
 import { parseSse, sseReader } from '../helpers/sse.ts'
 
@@ -202,7 +202,7 @@ t.test('a client that disconnects during the evaluation aborts it and commits no
 t.test('idle streams get a heartbeat comment', async (t) => {
   const c = await chatSetup(t)
   // A second app on the same fake with a 30 ms heartbeat, sharing nothing else.
-  const app = await buildApp(testConfig({ OPENAI_BASE_URL: `${c.fake.url}/openai/v1` }), { streamHeartbeatMs: 30 })
+  const app = await buildApp(await testAppConfig(t, { OPENAI_BASE_URL: `${c.fake.url}/openai/v1` }), { streamHeartbeatMs: 30 })
   t.teardown(() => app.close())
   const owner = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'hb@example.com', password: 'correct horse' } })
   const token = owner.json().token
