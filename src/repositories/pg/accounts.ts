@@ -13,7 +13,7 @@ const CACHE_LIMIT = 10_000
 /** Users; records read on the authentication path are cached and dropped through the cache bus. */
 export function createPgUsersRepository (db: PgDb, bus: CacheBus): UsersRepository {
   const cache = new Map<string, UserView>()
-  bus.subscribe('user', (id) => cache.delete(id))
+  bus.on('user', (id) => cache.delete(id))
   return {
     async create (input: { email: string | null, passwordHash: string | null, displayName: string | null, role: Role }) {
       const row = { id: randomUUID(), ...input, disabled: false, createdAt: new Date().toISOString() }
@@ -60,7 +60,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 export function createPgApiKeysRepository (db: PgDb, bus: CacheBus, isUserActive: (userId: string) => Promise<boolean>): ApiKeysRepository {
   const cache = new Map<string, KeyRecord>()
   const pendingUse = new Map<string, number>()
-  bus.subscribe('api-key', (keyId) => {
+  bus.on('api-key', (keyId) => {
     pendingUse.delete(keyId)
     for (const [digest, record] of cache) if (record.id === keyId) cache.delete(digest)
   })

@@ -83,7 +83,7 @@ export function createPgPersonasRepository (db: PgDb, bus: CacheBus): PersonasRe
   const graphCache = new Map<string, LoadedGraph>()
   const sdkListCache = new Map<string, SdkPersonaView[]>()
   const CACHE_LIMIT = 1000
-  bus.subscribe('persona', (personaId) => {
+  bus.on('persona', (personaId) => {
     graphCache.delete(personaId)
     sdkListCache.clear()
   })

@@ -121,12 +121,15 @@ export function createPgSessionsRepository (db: PgDb): SessionsRepository {
       return progressRecord(row)
     },
     async saveExtraction (sessionId, key, result) {
-      await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
+        // Applies only while the extraction is pending: the row lock orders workers on any instance.
+        const claimed = await tx.update(sessions).set({ extractionPending: false })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.extractionPending, true))).returning({ id: sessions.id })
+        if (claimed.length !== 1) return false
         const progress = await lockProgress(tx, key)
         progress.variables = { ...progress.variables, ...result.variables }
         progress.memory_summary = result.mergeMemory(progress.memory_summary)
         await writeProgress(tx, key, progress)
-        await tx.update(sessions).set({ extractionPending: false }).where(eq(sessions.id, sessionId))
         if (result.traceStep) {
           const [last] = await tx.select({ id: messages.id, trace: messages.trace }).from(messages)
             .where(and(eq(messages.sessionId, sessionId), eq(messages.role, 'assistant'))).orderBy(desc(messages.seq)).limit(1).for('update')
@@ -136,6 +139,7 @@ export function createPgSessionsRepository (db: PgDb): SessionsRepository {
             await tx.update(messages).set({ trace: JSON.stringify(trace) }).where(eq(messages.id, last.id))
           }
         }
+        return true
       })
     },
     async pendingExtractions (scope, personaId, userSessionId) {
