@@ -53,16 +53,23 @@ export interface PersonasRepository {
   findById: (personaId: string) => Promise<PersonaView | null>
   /** The persona and its whole graph (ids filled in), frozen: callers must not modify it. */
   loadGraph: (personaId: string) => Promise<LoadedGraph | null>
-  /** Creates (personaId null) or replaces a persona's fields and whole graph, atomically. */
-  save: (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph) => Promise<{ created: boolean, loaded: LoadedGraph }>
+  /**
+   * Creates (personaId null) or replaces a persona's fields and whole graph, atomically. When replacing,
+   * `check` runs inside the write on the persona as stored then (a publish cannot slip in between);
+   * throwing refuses the save and changes nothing.
+   */
+  save: (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph, check?: (current: PersonaView) => void) => Promise<{ created: boolean, loaded: LoadedGraph }>
   /** Personas visible to a viewer, newest first. */
   list: (options: ListOptions) => Promise<PersonaView[]>
   /** Every persona, newest first (administration). */
   listAll: (limit: number, offset: number) => Promise<PersonaView[]>
   /** Published personas of one owner, oldest first (the SDK list; frozen). */
   listPublishedByOwner: (ownerId: string) => Promise<SdkPersonaView[]>
-  /** Sets is_published; null when there is no such persona. */
-  setPublished: (personaId: string, published: boolean) => Promise<PersonaView | null>
+  /**
+   * Sets is_published; null when there is no such persona. `check` runs inside the write on the graph
+   * as stored then (a save cannot slip in between); throwing refuses it and changes nothing.
+   */
+  setPublished: (personaId: string, published: boolean, check?: (loaded: LoadedGraph) => void) => Promise<PersonaView | null>
   /** Deletes a persona and everything under it; false when there was none. */
   delete: (personaId: string) => Promise<boolean>
   count: () => Promise<number>

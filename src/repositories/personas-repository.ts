@@ -302,7 +302,7 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
      * all in one transaction. The caller has checked the graph (checkReferences) and the ownership.
      * Transition ids are kept when they are UUIDs not used elsewhere, else assigned.
      */
-    async save (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph) {
+    async save (ownerId: string, personaId: string | null, fields: PersonaFields, graph: PersonaGraph, check?: (current: PersonaView) => void) {
       const savedId = db.transaction((tx) => {
         const row = {
           name: fields.name,
@@ -312,8 +312,9 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
         }
         let target: string
         if (personaId !== null) {
-          const previous = tx.select({ updatedAt: personas.updatedAt }).from(personas).where(eq(personas.id, personaId)).get()
+          const previous = tx.select().from(personas).where(eq(personas.id, personaId)).get()
           if (!previous) throw new Error(`persona ${personaId} vanished during save`)
+          check?.(personaView(previous))
           tx.update(personas).set({ ...row, updatedAt: nextTimestamp(previous.updatedAt) }).where(eq(personas.id, personaId)).run()
           target = personaId
         } else {
@@ -360,9 +361,16 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
       return list
     },
 
-    /** Sets is_published; null when there is no such persona. */
-    async setPublished (personaId: string, published: boolean) {
-      const rows = db.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning().all()
+    /** Sets is_published; null when there is no such persona. `check` sees the stored graph inside the write. */
+    async setPublished (personaId: string, published: boolean, check?: (loaded: LoadedGraph) => void) {
+      const rows = db.transaction((tx) => {
+        if (check !== undefined) {
+          const loaded = loadGraph(personaId)
+          if (loaded === null) return []
+          check(loaded)
+        }
+        return tx.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning().all()
+      })
       changed(personaId)
       return rows.length ? personaView(rows[0]) : null
     },

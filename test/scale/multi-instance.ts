@@ -1,9 +1,11 @@
-// npm run test:scale: 3 Rapport processes on one database (TEST_DATABASE_URL, else a shared SQLite file) and one Redis, requests round-robin; not in `npm test`.
+// npm run test:scale: 3 Rapport processes on one PostgreSQL (TEST_DATABASE_URL; a shared SQLite file without it) and one Redis, requests round-robin.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import t from 'tap'
+import { repoPath } from '../../src/paths.ts'
 import { freePort, startRedis } from '../../scripts/services.ts'
 import { startFakeLlm } from '../../tools/fake-llm.ts'
 import { example } from '../helpers/examples.ts'
@@ -23,12 +25,14 @@ fake.setDefault((req) => {
   return { text: 'Fine words.' }
 })
 const databaseUrl = process.env.TEST_DATABASE_URL ?? join(mkdtempSync(join(tmpdir(), 'rapport-scale-')), 'rapport.db')
+const isPostgres = /^postgres(ql)?:\/\//.test(databaseUrl)
 
-interface Instance { name: string, url: string, child: ChildProcess, log: () => string }
+interface Instance { name: string, url: string, child: ChildProcess, log: () => string, migrationsApplied: () => number | undefined }
 
 async function startInstance (name: string): Promise<Instance> {
   const port = await freePort()
   let log = ''
+  let migrationsApplied: number | undefined
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       ...process.env,
@@ -37,7 +41,8 @@ async function startInstance (name: string): Promise<Instance> {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.url,
       JWT_SECRET: 'scale-test-secret-scale-test-secret!',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
       SESSION_LEASE_MS: '2000',
       RATE_LIMIT_SDK_GENERAL: '30',
       RATE_LIMIT_SDK_CHAT: '1000',
@@ -47,9 +52,16 @@ async function startInstance (name: string): Promise<Instance> {
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-20_000) })
+  for (const s of [child.stdout, child.stderr]) {
+    s?.on('data', (d: Buffer) => {
+      const text = d.toString()
+      log = (log + text).slice(-20_000)
+      const found = /"migrationsApplied":(\d+)/.exec(text)
+      if (found) migrationsApplied = Number(found[1])
+    })
+  }
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  return { name, url: `http://127.0.0.1:${port}`, child, log: () => log }
+  return { name, url: `http://127.0.0.1:${port}`, child, log: () => log, migrationsApplied: () => migrationsApplied }
 }
 
 async function ready (i: Instance) {
@@ -85,6 +97,25 @@ const newKey = async (i: Instance, name: string) => (await call(i, 'POST', '/sdk
 t.test('3 instances started together on an empty database all answer', async (t) => {
   for (const i of instances) t.equal((await fetch(`${i.url}/readyz`)).status, 200, `${i.name} ready`)
 })
+
+// SQLite migrates inside its own file lock; on PostgreSQL the advisory lock must make it happen once.
+if (isPostgres) {
+  t.test('3 instances started together on an empty PostgreSQL database migrate it exactly once', async (t) => {
+    const committed = readdirSync(repoPath('db', 'migrations-pg')).filter((f) => f.endsWith('.sql')).length
+    const applied = instances.map((i) => i.migrationsApplied())
+    t.ok(applied.every((n) => n !== undefined), `every instance reported its migration run: ${JSON.stringify(applied)}`)
+    t.equal(applied.filter((n) => n !== 0).length, 1, 'one instance applied the migrations, the others found nothing left')
+    t.equal(applied.reduce<number>((sum, n) => sum + (n ?? 0), 0), committed, 'each committed migration applied once')
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    try {
+      const rows = (await client.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations')).rows
+      t.equal(rows[0].n, committed, 'the migrations table holds one row per migration')
+    } finally {
+      await client.end()
+    }
+  })
+}
 
 t.test('the rate limit holds across instances: the limit+1-th request is 429 whichever instance gets it', async (t) => {
   const { key } = await newKey(B, 'limited')

@@ -105,14 +105,15 @@ export function createPgPersonasRepository (db: PgDb, bus: CacheBus): PersonasRe
       graphCache.set(personaId, deepFreeze(loaded))
       return loaded
     },
-    async save (ownerId: string, personaId: string | null, fields, graph: PersonaGraph) {
+    async save (ownerId: string, personaId: string | null, fields, graph: PersonaGraph, check) {
       const row = { name: fields.name, description: fields.description, personaIdentityPrompt: fields.persona_identity_prompt, perplexityDescription: fields.perplexity_description }
       const saved = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${GRAPH_WRITE_LOCK}::bigint)`)
         let target: string
         if (personaId !== null) {
-          const [previous] = await tx.select({ updatedAt: personas.updatedAt }).from(personas).where(eq(personas.id, personaId))
+          const [previous] = await tx.select().from(personas).where(eq(personas.id, personaId))
           if (!previous) throw new Error(`persona ${personaId} vanished during save`)
+          check?.(personaView(previous))
           await tx.update(personas).set({ ...row, updatedAt: nextTimestamp(previous.updatedAt) }).where(eq(personas.id, personaId))
           target = personaId
         } else {
@@ -151,8 +152,17 @@ export function createPgPersonasRepository (db: PgDb, bus: CacheBus): PersonasRe
       }
       return list
     },
-    async setPublished (personaId: string, published: boolean) {
-      const rows = await db.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning()
+    async setPublished (personaId: string, published: boolean, check) {
+      const rows = await db.transaction(async (tx) => {
+        // The lock every graph write takes: no save lands between the check and the update.
+        await tx.execute(sql`select pg_advisory_xact_lock(${GRAPH_WRITE_LOCK}::bigint)`)
+        if (check !== undefined) {
+          const loaded = await readGraph(tx, personaId)
+          if (loaded === null) return []
+          check(loaded)
+        }
+        return await tx.update(personas).set({ isPublished: published }).where(eq(personas.id, personaId)).returning()
+      })
       changed(personaId)
       return rows.length ? personaView(rows[0]) : null
     },

@@ -2,7 +2,7 @@
 import { Errors } from '../../errors.ts'
 import { checkReferences, validateGraph, type Issue } from '../../engine/validator.ts'
 import type { PersonaGraph } from '../../engine/graph.ts'
-import { isUuid, type LoadedGraph, type PersonaFields } from '../../repositories/personas-repository.ts'
+import { isUuid, type LoadedGraph, type PersonaFields, type PersonaView } from '../../repositories/personas-repository.ts'
 import { errors, ref } from '../../schemas/common.ts'
 import { IdempotencyHeaders } from '../../schemas/headers.ts'
 import { LIMITS, SaveBody, SavedPersona, SaveQuery, type SaveBodyT } from '../../schemas/personas.ts'
@@ -119,15 +119,17 @@ export default async function creatorRoutes (app: App) {
       const existing = await app.repos.personas.findById(personaId)
       if (!existing) throw new Errors.NotFound('Persona not found')
       if (existing.owner_id !== req.user.id) throw new Errors.Forbidden('Only the persona\'s owner can save it')
-      if (existing.is_published) {
-        const { errors: blocking } = validateGraph(graph)
-        if (blocking.length > 0) {
-          throw new Errors.BadRequest(`This persona is published, so its graph must stay valid: unpublish it first or fix: ${listIssues(blocking)}`)
-        }
-      }
     }
 
-    const { created, loaded } = await app.repos.personas.save(req.user.id, personaId, fields, graph)
+    // Checked inside the save on the persona as stored then, so a publish landing meanwhile still counts.
+    const stayPublishable = (current: PersonaView) => {
+      if (!current.is_published) return
+      const { errors: blocking } = validateGraph(graph)
+      if (blocking.length > 0) {
+        throw new Errors.BadRequest(`This persona is published, so its graph must stay valid: unpublish it first or fix: ${listIssues(blocking)}`)
+      }
+    }
+    const { created, loaded } = await app.repos.personas.save(req.user.id, personaId, fields, graph, stayPublishable)
     // Validated on the stored graph, so the paths index into the response (machines are ordered by display_order).
     const found = validateGraph(loaded.graph)
     return reply.code(created ? 201 : 200).send({ ...fullBody(loaded), warnings: [...found.errors, ...found.warnings] })
