@@ -13,44 +13,11 @@ import {
 import type { Db } from '../db.ts'
 import type { PersonaGraph } from '../engine/graph.ts'
 import type { CacheBus } from '../cache-bus.ts'
-import { isUuid, type LoadedGraph, type ListOptions, type PersonaFields, type PersonasRepository, type PersonaView, type SdkPersonaView, type StoredMachine } from './contract.ts'
+import { isUuid, type LoadedGraph, type ListOptions, type PersonaFields, type PersonasRepository, type PersonaView, type SdkPersonaView } from './contract.ts'
+import { assembleGraph, deepFreeze, machineChildRows, machineFields, nextTimestamp, personaChildRows, personaView, transitionIdPicker } from './rows.ts'
 
 export type { LoadedGraph, ListOptions, PersonaFields, PersonaView, PersonasRepository, SdkPersonaView, StoredGraph, StoredMachine } from './contract.ts'
 export { isUuid } from './contract.ts'
-
-function deepFreeze<T> (value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const v of Object.values(value)) deepFreeze(v)
-  }
-  return value
-}
-
-type PersonaRow = typeof personas.$inferSelect
-
-function personaView (row: PersonaRow): PersonaView {
-  return {
-    id: row.id,
-    owner_id: row.ownerId,
-    name: row.name,
-    description: row.description,
-    persona_identity_prompt: row.personaIdentityPrompt,
-    perplexity_description: row.perplexityDescription,
-    is_published: row.isPublished,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt
-  }
-}
-
-/**
- * A timestamp strictly after `previous`, so updated_at changes on every save even within one
- * millisecond.
- */
-function nextTimestamp (previous: string | null): string {
-  const now = Date.now()
-  const prev = previous === null ? Number.NEGATIVE_INFINITY : Date.parse(previous)
-  return new Date(now > prev ? now : prev + 1).toISOString()
-}
 
 /**
  * Data access for personas and their graphs. Saving replaces the whole graph in one synchronous
@@ -90,72 +57,15 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
   function loadGraph (personaId: string): LoadedGraph | null {
     const row = byId.get({ id: personaId })
     if (!row) return null
-    const machineRows = machinesOf.all({ id: personaId })
-    const built = new Map<string, StoredMachine>()
-    const list: StoredMachine[] = machineRows.map((m) => {
-      const machine: StoredMachine = {
-        machine_id: m.id,
-        machine_key: m.machineKey,
-        name: m.name,
-        description: m.description,
-        creator_objective: m.creatorObjective,
-        creator_win_condition: m.creatorWinCondition,
-        creator_lose_condition: m.creatorLoseCondition,
-        chat_system_prompt: m.chatSystemPrompt,
-        system_evaluation_prompt: m.systemEvaluationPrompt,
-        system_summarization_prompt: m.systemSummarizationPrompt,
-        scoring_mode: m.scoringMode,
-        pass_threshold: m.passThreshold,
-        fail_threshold: m.failThreshold,
-        is_entry: m.isEntry,
-        display_order: m.displayOrder,
-        states: [],
-        transitions: [],
-        output_variables: []
-      }
-      built.set(m.id, machine)
-      return machine
+    const at = { id: personaId }
+    return assembleGraph(row, {
+      machines: machinesOf.all(at),
+      states: statesOf.all(at),
+      transitions: transitionsOf.all(at),
+      outputs: outputsOf.all(at),
+      links: linksOf.all(at),
+      variables: variablesOf.all(at)
     })
-    for (const s of statesOf.all({ id: personaId })) {
-      built.get(s.machineId)?.states.push({
-        state_key: s.stateKey,
-        label: s.label,
-        prompt_instruction: s.promptInstruction,
-        is_initial_state: s.isInitialState,
-        is_terminal_state: s.isTerminalState,
-        terminal_outcome: s.terminalOutcome,
-        follow_up_condition: s.followUpCondition,
-        display_order: s.displayOrder
-      })
-    }
-    for (const t of transitionsOf.all({ id: personaId })) {
-      built.get(t.machineId)?.transitions.push({
-        transition_id: t.id,
-        from_state_key: t.fromStateKey,
-        to_state_key: t.toStateKey,
-        decision_type: t.decisionType,
-        condition: t.condition,
-        score_delta: t.scoreDelta,
-        priority: t.priority
-      })
-    }
-    for (const o of outputsOf.all({ id: personaId })) {
-      built.get(o.machineId)?.output_variables.push({ key: o.key, extraction_prompt: o.extractionPrompt })
-    }
-    return {
-      persona: personaView(row),
-      graph: {
-        machines: list,
-        machine_links: linksOf.all({ id: personaId }).map((l) => ({
-          from_machine_key: l.fromMachineKey,
-          to_machine_key: l.toMachineKey,
-          condition_type: l.conditionType,
-          condition_value: l.conditionValue,
-          is_auto_advance: l.isAutoAdvance
-        })),
-        variables: variablesOf.all({ id: personaId }).map((v) => ({ key: v.key, description: v.description, default_value: v.defaultValue }))
-      }
-    }
   }
 
   /** Writes the machines of a graph under a persona whose previous graph rows are being replaced. */
@@ -181,29 +91,9 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
     for (let i = 0; i < given.length; i += 500) {
       for (const r of tx.select({ id: transitions.id }).from(transitions).where(inArray(transitions.id, given.slice(i, i + 500))).all()) taken.add(r.id)
     }
-    const used = new Set<string>()
-    const transitionId = (wantedId: string | undefined): string => {
-      const chosen = isUuid(wantedId) && !taken.has(wantedId) && !used.has(wantedId) ? wantedId : randomUUID()
-      used.add(chosen)
-      return chosen
-    }
-
+    const transitionId = transitionIdPicker(taken)
     for (const m of graph.machines) {
-      const fields = {
-        name: m.name,
-        description: m.description,
-        creatorObjective: m.creator_objective,
-        creatorWinCondition: m.creator_win_condition,
-        creatorLoseCondition: m.creator_lose_condition,
-        chatSystemPrompt: m.chat_system_prompt,
-        systemEvaluationPrompt: m.system_evaluation_prompt,
-        systemSummarizationPrompt: m.system_summarization_prompt,
-        scoringMode: m.scoring_mode,
-        passThreshold: m.pass_threshold,
-        failThreshold: m.fail_threshold,
-        isEntry: m.is_entry,
-        displayOrder: m.display_order
-      }
+      const fields = machineFields(m)
       let machineId = idByKey.get(m.machine_key)
       if (machineId !== undefined) {
         tx.update(machines).set(fields).where(eq(machines.id, machineId)).run()
@@ -211,56 +101,14 @@ export function createPersonasRepository (db: Db, bus: CacheBus): PersonasReposi
         machineId = randomUUID()
         tx.insert(machines).values({ id: machineId, personaId, machineKey: m.machine_key, ...fields }).run()
       }
-      const mid = machineId
-      if (m.states.length > 0) {
-        tx.insert(states).values(m.states.map((s, position) => ({
-          machineId: mid,
-          stateKey: s.state_key,
-          position,
-          label: s.label,
-          promptInstruction: s.prompt_instruction,
-          isInitialState: s.is_initial_state,
-          isTerminalState: s.is_terminal_state,
-          terminalOutcome: s.terminal_outcome,
-          followUpCondition: s.follow_up_condition,
-          displayOrder: s.display_order
-        }))).run()
-      }
-      if (m.transitions.length > 0) {
-        tx.insert(transitions).values(m.transitions.map((t, position) => ({
-          id: transitionId(t.transition_id),
-          machineId: mid,
-          position,
-          fromStateKey: t.from_state_key,
-          toStateKey: t.to_state_key,
-          decisionType: t.decision_type,
-          condition: t.condition,
-          scoreDelta: t.score_delta,
-          priority: t.priority
-        }))).run()
-      }
-      if (m.output_variables.length > 0) {
-        tx.insert(machineOutputVariables).values(m.output_variables.map((o, position) => ({
-          machineId: mid, position, key: o.key, extractionPrompt: o.extraction_prompt
-        }))).run()
-      }
+      const rows = machineChildRows(m, machineId, transitionId)
+      if (rows.states.length > 0) tx.insert(states).values(rows.states).run()
+      if (rows.transitions.length > 0) tx.insert(transitions).values(rows.transitions).run()
+      if (rows.outputs.length > 0) tx.insert(machineOutputVariables).values(rows.outputs).run()
     }
-    if (graph.machine_links.length > 0) {
-      tx.insert(machineLinks).values(graph.machine_links.map((l, position) => ({
-        personaId,
-        position,
-        fromMachineKey: l.from_machine_key,
-        toMachineKey: l.to_machine_key,
-        conditionType: l.condition_type,
-        conditionValue: l.condition_value,
-        isAutoAdvance: l.is_auto_advance
-      }))).run()
-    }
-    if (graph.variables.length > 0) {
-      tx.insert(personaVariables).values(graph.variables.map((v, position) => ({
-        personaId, position, key: v.key, description: v.description, defaultValue: v.default_value
-      }))).run()
-    }
+    const { links, variables } = personaChildRows(graph, personaId)
+    if (links.length > 0) tx.insert(machineLinks).values(links).run()
+    if (variables.length > 0) tx.insert(personaVariables).values(variables).run()
   }
 
   // Read-mostly caches for the hot paths (every chat turn loads a graph; every SDK client lists

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { machineLinks, machineOutputVariables, machines, messages, personas, personaVariables, playerProgress, sessions, states, transitions, users } from '../../db/schema.ts'
 import type { Outcome, PersonaGraph } from '../engine/graph.ts'
 import type { TurnTrace } from '../engine/chat-types.ts'
-import { isUuid, type LoadedGraph, type NewMessage, type PersonaView, type ProgressRecord, type SessionRecord, type StoredMachine, type StoredMessage, type UserView } from './contract.ts'
+import { isUuid, type LoadedGraph, type NewMessage, type PersonaView, type ProgressRecord, type SessionKey, type SessionRecord, type StoredMachine, type StoredMessage, type UserView } from './contract.ts'
 
 export type UserRow = typeof users.$inferSelect
 export type PersonaRow = typeof personas.$inferSelect
@@ -118,6 +118,28 @@ export function mergeProgress (theirs: ProgressRecord, mine: ProgressRecord): Pr
     completed: { ...theirs.completed, ...mine.completed },
     variables: { ...theirs.variables, ...mine.variables },
     memory_summary: [theirs.memory_summary, mine.memory_summary].filter((m) => m !== '').join('\n\n')
+  }
+}
+
+/** The row of a new session of `key` with its greeting as message 1. */
+export function newSessionRow (id: string, key: SessionKey, init: { playerName: string, playerGender: SessionRecord['player_gender'], initialState: string }, now: string): typeof sessions.$inferInsert {
+  return {
+    id,
+    scope: key.scope,
+    personaId: key.personaId,
+    machineId: key.machineId,
+    userSessionId: key.userSessionId,
+    playerName: init.playerName,
+    playerGender: init.playerGender,
+    currentState: init.initialState,
+    score: 0,
+    outcome: null,
+    redirectCount: 0,
+    summary: '',
+    summarizedCount: 0,
+    messageCount: 1,
+    startedAt: now,
+    lastMessageAt: now
   }
 }
 

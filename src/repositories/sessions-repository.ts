@@ -3,88 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { messages, playerProgress, sessions, turns } from '../../db/schema.ts'
 import type { Db } from '../db.ts'
-import type { Outcome } from '../engine/graph.ts'
 import type { TurnTrace } from '../engine/chat-types.ts'
-import { StaleSessionError, type NewMessage, type ProgressRecord, type SessionRecord, type SessionsRepository, type StoredMessage } from './contract.ts'
+import { StaleSessionError, type ProgressRecord, type SessionsRepository } from './contract.ts'
+import { messageRow, newSessionRow, parseJson, progressRecord, sessionRecord, storedMessage, type SessionRow } from './rows.ts'
 
 export type { NewMessage, ProgressRecord, SessionKey, SessionRecord, SessionsRepository, StoredMessage, TurnCommit } from './contract.ts'
 export { StaleSessionError, sessionStatus } from './contract.ts'
-
-type SessionRow = typeof sessions.$inferSelect
-type MessageRow = typeof messages.$inferSelect
-type ProgressRow = typeof playerProgress.$inferSelect
-
-function sessionRecord (row: SessionRow): SessionRecord {
-  return {
-    session_id: row.id,
-    persona_id: row.personaId,
-    machine_id: row.machineId,
-    current_state: row.currentState,
-    score: row.score,
-    outcome: row.outcome,
-    player_name: row.playerName,
-    player_gender: row.playerGender,
-    started_at: row.startedAt,
-    last_message_at: row.lastMessageAt,
-    scope: row.scope,
-    user_session_id: row.userSessionId,
-    redirect_count: row.redirectCount,
-    summary: row.summary,
-    summarized_count: row.summarizedCount,
-    message_count: row.messageCount,
-    extraction_pending: row.extractionPending
-  }
-}
-
-function parseJson<T> (text: string | null, fallback: T): T {
-  if (text === null || text === '') return fallback
-  try {
-    return JSON.parse(text) as T
-  } catch {
-    return fallback
-  }
-}
-
-function storedMessage (row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    seq: row.seq,
-    role: row.role,
-    content: row.content,
-    state_key_at_time: row.stateKeyAtTime,
-    score_at_time: row.scoreAtTime,
-    decision: row.decision,
-    follow_up_triggered: row.followUpTriggered,
-    created_at: row.createdAt,
-    trace: parseJson<TurnTrace | null>(row.trace, null)
-  }
-}
-
-function progressRecord (row: ProgressRow | undefined): ProgressRecord {
-  if (row === undefined) return { unlocked_machine_keys: [], completed: {}, variables: {}, memory_summary: '' }
-  return {
-    unlocked_machine_keys: parseJson<string[]>(row.unlockedMachines, []),
-    completed: parseJson<Record<string, Outcome>>(row.completedMachines, {}),
-    variables: parseJson<Record<string, string>>(row.variables, {}),
-    memory_summary: row.memorySummary
-  }
-}
-
-function messageRow (sessionId: string, seq: number, m: NewMessage, at: string): typeof messages.$inferInsert {
-  return {
-    id: randomUUID(),
-    sessionId,
-    seq,
-    role: m.role,
-    content: m.content,
-    stateKeyAtTime: m.state_key_at_time,
-    scoreAtTime: m.score_at_time,
-    decision: m.decision,
-    followUpTriggered: m.follow_up_triggered,
-    trace: m.trace === null ? null : JSON.stringify(m.trace),
-    createdAt: at
-  }
-}
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
@@ -192,24 +116,7 @@ export function createSessionsRepository (db: Db): SessionsRepository {
           eq(sessions.scope, key.scope), eq(sessions.personaId, key.personaId),
           eq(sessions.machineId, key.machineId), eq(sessions.userSessionId, key.userSessionId)
         )).run()
-        tx.insert(sessions).values({
-          id,
-          scope: key.scope,
-          personaId: key.personaId,
-          machineId: key.machineId,
-          userSessionId: key.userSessionId,
-          playerName: init.playerName,
-          playerGender: init.playerGender,
-          currentState: init.initialState,
-          score: 0,
-          outcome: null,
-          redirectCount: 0,
-          summary: '',
-          summarizedCount: 0,
-          messageCount: 1,
-          startedAt: now,
-          lastMessageAt: now
-        }).run()
+        tx.insert(sessions).values(newSessionRow(id, key, init, now)).run()
         tx.insert(messages).values(messageRow(id, 1, init.greeting, now)).run()
         tx.insert(turns).values({ id: randomUUID(), personaId: key.personaId, sessionId: id, tokensIn: init.tokens.in, tokensOut: init.tokens.out, createdAt: now }).run()
       })

@@ -5,7 +5,7 @@ import { messages, playerProgress, sessions, turns } from '../../../db/schema-pg
 import type { PgDb } from '../../db-pg.ts'
 import type { TurnTrace } from '../../engine/chat-types.ts'
 import { StaleSessionError, type ProgressRecord, type SessionKey, type SessionsRepository } from '../contract.ts'
-import { mergeProgress, messageRow, parseJson, progressRecord, progressValues, sessionRecord, storedMessage, type SessionRow } from '../rows.ts'
+import { mergeProgress, messageRow, newSessionRow, parseJson, progressRecord, progressValues, sessionRecord, storedMessage, type SessionRow } from '../rows.ts'
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
 type Player = { scope: string, personaId: string, userSessionId: string }
@@ -49,24 +49,7 @@ export function createPgSessionsRepository (db: PgDb): SessionsRepository {
         // Replacements of one identity run one at a time (the unique index would refuse the later insert).
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${[key.scope, key.personaId, key.machineId, key.userSessionId].join('\n')}::text, 0))`)
         await tx.delete(sessions).where(identity(key))
-        const [inserted] = await tx.insert(sessions).values({
-          id,
-          scope: key.scope,
-          personaId: key.personaId,
-          machineId: key.machineId,
-          userSessionId: key.userSessionId,
-          playerName: init.playerName,
-          playerGender: init.playerGender,
-          currentState: init.initialState,
-          score: 0,
-          outcome: null,
-          redirectCount: 0,
-          summary: '',
-          summarizedCount: 0,
-          messageCount: 1,
-          startedAt: now,
-          lastMessageAt: now
-        }).returning()
+        const [inserted] = await tx.insert(sessions).values(newSessionRow(id, key, init, now)).returning()
         await tx.insert(messages).values(messageRow(id, 1, init.greeting, now))
         await tx.insert(turns).values({ id: randomUUID(), personaId: key.personaId, sessionId: id, tokensIn: init.tokens.in, tokensOut: init.tokens.out, createdAt: now })
         return inserted
