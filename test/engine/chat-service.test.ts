@@ -401,24 +401,31 @@ t.test('different sessions run concurrently', async (t) => {
   const s = await setup(t, 'tam-toll-keeper')
   await init(s, 'a')
   await init(s, 'b')
-  let inFlight = 0
-  let peak = 0
-  fake.setDefault((req) => {
+  // Each evaluation is held until both have reached the provider: one at a time, the first would wait
+  // for a second that never comes (released after 20 s so the test fails instead of hanging).
+  let arrived = 0
+  let bothArrived = () => {}
+  const both = new Promise<void>((resolve) => { bothArrived = resolve })
+  let together = false
+  fake.setDefault(async (req) => {
     if (kindOf(req) !== 'eval') return { text: 'ok' }
-    inFlight++
-    peak = Math.max(peak, inFlight)
-    setTimeout(() => inFlight--, 50)
-    return { ...choose(null), delayMs: 50 }
+    const order = ++arrived
+    if (order === 2) bothArrived()
+    const timer = new Promise<boolean>((resolve) => setTimeout(resolve, 20_000, false).unref())
+    const sawBoth = await Promise.race([both.then(() => true), timer])
+    if (order === 1) together = sawBoth
+    return choose(null)
   })
   await Promise.all([send(s, 'x', 'a'), send(s, 'y', 'b')])
-  t.equal(peak, 2, 'both evaluations were in flight together')
+  t.ok(together, 'both evaluations were in flight together')
 })
 
 t.test('streamMessage: metadata first, deltas as produced, then the commit', async (t) => {
   const s = await setup(t)
   await init(s)
   plan.eval.push(choose(s.tid('door', 'approach', 'vibe_check')))
-  plan.reply.push({ chunks: ['Alright. ', 'What are ', 'you celebrating?'] })
+  // Chunks a while apart, so the reply is still streaming when the database is read below.
+  plan.reply.push({ chunks: ['Alright. ', 'What are ', 'you celebrating?'], chunkDelayMs: 500 })
   const turn = await s.app.chat.streamMessage({ ...s.target(), headers: HEADERS, message: 'Evening. Here for the DJ.' })
   t.strictSame(turn.metadata, {
     current_state: 'vibe_check', score: 2, outcome: null, decision: 'pass', follow_up: false, session_id: (await snapshot(s)).session_id, scoring_mode: 'scoring', redirect_count: 0, machine_completed: false, unlocked_machines: null
