@@ -1,4 +1,5 @@
 // Work after a turn's commit, off the reply's critical path: rolling summaries and output-variable extraction.
+import { setMaxListeners } from 'node:events'
 import type { StepConfig } from '../llm/client.ts'
 import type { SessionRecord, SessionsRepository } from '../repositories/sessions-repository.ts'
 import { playerOf, toChat, type Context } from './chat-context.ts'
@@ -24,6 +25,9 @@ export interface BackgroundOptions {
 export function createBackground ({ repos, steps, log, window, keep, locks = createLocalLocks() }: BackgroundOptions) {
   const tasks = new Set<Promise<void>>()
   const closing = new AbortController()
+  // Every running summary or extraction listens on this one signal (its LLM call does): many at once
+  // is the normal case under load, not a leaked listener, so Node's default warning at 11 is lifted.
+  setMaxListeners(0, closing.signal)
 
   function track (task: () => Promise<void>) {
     if (closing.signal.aborted) return
