@@ -1,11 +1,34 @@
 // Fails the test run when coverage (written by tap as .tap/report/coverage-summary.json) drops below the thresholds.
 import { readFileSync } from 'node:fs'
 
-const thresholds = { lines: 95, statements: 95, branches: 88, functions: 88 }
-const summary = JSON.parse(readFileSync('.tap/report/coverage-summary.json', 'utf8')).total as Record<string, { pct: number }>
-const failures = Object.entries(thresholds).filter(([k, min]) => summary[k].pct < min)
-for (const [k, min] of Object.entries(thresholds)) console.log(`coverage ${k}: ${summary[k].pct}% (minimum ${min}%)`)
+type Metric = 'lines' | 'statements' | 'branches' | 'functions'
+type Counts = Record<Metric, { total: number, covered: number }>
+
+const thresholds: Record<Metric, number> = { lines: 95, statements: 95, branches: 88, functions: 88 }
+// `npm test` runs on SQLite: the PostgreSQL repositories run under `npm run test:pg` (the same suite, on
+// PostgreSQL, without coverage), so they are reported here but kept out of the SQLite run's totals.
+const POSTGRES_ONLY = /\/src\/repositories\/pg\//
+
+const summary = JSON.parse(readFileSync('.tap/report/coverage-summary.json', 'utf8')) as Record<string, Counts>
+const totals = (files: string[]) => {
+  const sum = Object.fromEntries(Object.keys(thresholds).map((k) => [k, { total: 0, covered: 0 }])) as Counts
+  for (const file of files) {
+    for (const k of Object.keys(thresholds) as Metric[]) {
+      sum[k].total += summary[file][k].total
+      sum[k].covered += summary[file][k].covered
+    }
+  }
+  return sum
+}
+const pct = (c: { total: number, covered: number }) => c.total === 0 ? 100 : Math.floor((c.covered / c.total) * 10_000) / 100
+
+const files = Object.keys(summary).filter((f) => f !== 'total')
+const counted = totals(files.filter((f) => !POSTGRES_ONLY.test(f)))
+const postgres = totals(files.filter((f) => POSTGRES_ONLY.test(f)))
+for (const k of Object.keys(thresholds) as Metric[]) console.log(`coverage ${k}: ${pct(counted[k])}% (minimum ${thresholds[k]}%)`)
+console.log(`src/repositories/pg (exercised by npm run test:pg, not counted here): statements ${pct(postgres.statements)}% under SQLite`)
+const failures = (Object.keys(thresholds) as Metric[]).filter((k) => pct(counted[k]) < thresholds[k])
 if (failures.length) {
-  console.error(`coverage below threshold: ${failures.map(([k]) => k).join(', ')}`)
+  console.error(`coverage below threshold: ${failures.join(', ')}`)
   process.exit(1)
 }
