@@ -1,5 +1,6 @@
 // The streamed evaluation: the decision as soon as its fields are complete, the reason after, repair and fallback kept; the partial-JSON reader.
 import t from 'tap'
+import { blankMachine } from '../helpers/machines.ts'
 import { createLlmClient } from '../../src/llm/client.ts'
 import { createSteps } from '../../src/engine/steps.ts'
 import { completeFields } from '../../src/engine/json-fields.ts'
@@ -10,21 +11,7 @@ import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.ts'
 
 const STEP = { model: 'gpt-4o-mini', apiKey: 'sk-test-0123456789abcdef' }
 
-const machine: GraphMachine = {
-  machine_key: 'gate',
-  name: 'The Gate',
-  description: '',
-  creator_objective: '',
-  creator_win_condition: '',
-  creator_lose_condition: '',
-  chat_system_prompt: '',
-  system_evaluation_prompt: '',
-  system_summarization_prompt: '',
-  scoring_mode: 'scoring',
-  pass_threshold: 3,
-  fail_threshold: -3,
-  is_entry: true,
-  display_order: 0,
+const machine: GraphMachine = blankMachine({
   states: [
     { state_key: 'ask', label: 'Asking', prompt_instruction: 'Ask for a coin.', is_initial_state: true, is_terminal_state: false, terminal_outcome: null, follow_up_condition: null, display_order: 0 },
     { state_key: 'done', label: 'Done', prompt_instruction: 'Open the gate.', is_initial_state: false, is_terminal_state: true, terminal_outcome: null, follow_up_condition: null, display_order: 1 }
@@ -34,7 +21,7 @@ const machine: GraphMachine = {
     { transition_id: 'id-pay', from_state_key: 'ask', to_state_key: 'done', decision_type: 'pass', condition: 'Pays', score_delta: 3, priority: 1 }
   ],
   output_variables: []
-}
+})
 
 const input: EvaluationInput = {
   persona: { name: 'Tam', persona_identity_prompt: 'You are Tam.' },

@@ -1,5 +1,6 @@
 // The LLM steps over a scripted stand-in client: when a streamed decision may be taken (follow-up or not), traces summed over the repair, reply and extraction shaping.
 import t from 'tap'
+import { blankMachine } from '../helpers/machines.ts'
 import { createSteps } from '../../src/engine/steps.ts'
 import { outgoingTransitions } from '../../src/engine/core.ts'
 import type { GraphMachine, GraphState } from '../../src/engine/graph.ts'
@@ -10,28 +11,14 @@ const STEP = { model: 'gpt-4o-mini', apiKey: 'sk-test' }
 const state = (key: string, followUp: string | null): GraphState =>
   ({ state_key: key, label: key, prompt_instruction: 'Ask for a coin.', is_initial_state: key === 'ask', is_terminal_state: false, terminal_outcome: null, follow_up_condition: followUp, display_order: 0 })
 
-const machine: GraphMachine = {
-  machine_key: 'gate',
-  name: 'The Gate',
-  description: '',
-  creator_objective: '',
-  creator_win_condition: '',
-  creator_lose_condition: '',
-  chat_system_prompt: '',
-  system_evaluation_prompt: '',
-  system_summarization_prompt: '',
-  scoring_mode: 'scoring',
-  pass_threshold: 3,
-  fail_threshold: -3,
-  is_entry: true,
-  display_order: 0,
+const machine: GraphMachine = blankMachine({
   states: [state('ask', null), state('done', null)],
   transitions: [
     { transition_id: 'id-haggle', from_state_key: 'ask', to_state_key: 'ask', decision_type: 'redirect', condition: 'Haggles', score_delta: -1, priority: 2 },
     { transition_id: 'id-pay', from_state_key: 'ask', to_state_key: 'done', decision_type: 'pass', condition: 'Pays', score_delta: 3, priority: 1 }
   ],
   output_variables: [{ key: 'coin', extraction_prompt: '' }, { key: 'mood', extraction_prompt: '' }]
-}
+})
 
 /** Evaluation input in the state 'ask' with the given follow-up condition (t1 = id-pay, t2 = id-haggle). */
 const evalInput = (followUp: string | null, transitions = outgoingTransitions(machine, 'ask')): EvaluationInput => ({
