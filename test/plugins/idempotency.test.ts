@@ -3,21 +3,10 @@ import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import idempotency, { type IdempotencyOptions } from '../../src/plugins/idempotency.ts'
+import { fakeGuard } from '../helpers/fake-guard.ts'
 import { openDatabase } from '../../src/db.ts'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency-repository.ts'
 import { parseSse } from '../helpers/sse.ts'
-
-// X-User signs in a web user, X-Owner an SDK key of that owner.
-const fakeGuard = fp(async (app) => {
-  app.decorateRequest('apiKey', null)
-  app.decorateRequest('user', null as never)
-  app.addHook('onRequest', async (req) => {
-    const user = req.headers['x-user']
-    const owner = req.headers['x-owner']
-    if (typeof user === 'string') req.user = { id: user, role: 'user' }
-    if (typeof owner === 'string') req.apiKey = { keyId: `key-${owner}`, userId: owner }
-  })
-}, { name: 'guard' })
 
 const dbPlugin = fp(async (app) => {
   const db = openDatabase(':memory:')
