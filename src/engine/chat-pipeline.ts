@@ -1,5 +1,6 @@
 // The turn pipeline: evaluate (whole or streamed) → decide → reply, with the reply speculated during the evaluation when enabled.
 import type { Context } from './chat-context.ts'
+import type { ReplyInput } from './prompts.ts'
 import type { ChatResponse, LlmInput, TurnTimeline } from './chat-types.ts'
 import type { PreparedTurn, TurnBasis, Turns } from './chat-turn.ts'
 import { startStreamedReply, startWholeReply, replyRequest, type RunningReply } from './reply-run.ts'
@@ -30,22 +31,37 @@ function speculationWanted (settings: PipelineSettings, headers: LlmInput['heade
 
 /**
  * The speculative replies of a turn: the unchanged-state one, then those of up to
- * `speculativeTransitions` offered transitions (priority order) whose reply request differs from every
- * one already started. Each is what the turn's own decision would produce (the same pure decide).
- * A streamed turn speculates streamed replies; the non-streamed route whole ones, like its own reply.
+ * `speculativeTransitions` offered transitions (priority order), then, while the streamed evaluation
+ * runs, the one of each transition its answer seems to be heading for (steps.evaluateStreamed's
+ * `onLikely`). Each is what the turn's own decision would produce (the same pure decide), and none
+ * starts whose reply request equals one already started. A streamed turn speculates streamed replies;
+ * the non-streamed route whole ones, like its own reply.
  */
-function speculate (deps: PipelineDeps, ctx: Context, basis: TurnBasis, signal: AbortSignal, streamed: boolean): RunningReply[] {
+function speculations (deps: PipelineDeps, ctx: Context, basis: TurnBasis, signal: AbortSignal, streamed: boolean) {
   const { steps, turns, settings } = deps
   const response = basis.configs.response
   const start = streamed ? startStreamedReply : startWholeReply
-  const started = [start(steps, response, turns.unchangedReplyInput(basis), signal)]
-  for (const t of basis.evaluationInput.transitions) {
-    if (started.length > settings.speculativeTransitions) break
-    const input = turns.decide(ctx, basis, { transition_id: t.transition_id ?? null, follow_up: false }).replyInput
+  const started: RunningReply[] = []
+  let closed = false
+  const add = (input: ReplyInput) => {
+    if (closed) return
     const request = replyRequest(response, input)
     if (!started.some((s) => s.request() === request)) started.push(start(steps, response, input, signal))
   }
-  return started
+  const ofTransition = (transitionId: string | null) => turns.decide(ctx, basis, { transition_id: transitionId, follow_up: false }).replyInput
+  return {
+    started,
+    begin () {
+      add(turns.unchangedReplyInput(basis))
+      for (const t of basis.evaluationInput.transitions) {
+        if (started.length > settings.speculativeTransitions) break
+        add(ofTransition(t.transition_id ?? null))
+      }
+    },
+    likely (transitionId: string) { add(ofTransition(transitionId)) },
+    /** No more replies start: the turn is decided (or failed). */
+    close () { closed = true }
+  }
 }
 
 /** A decided turn whose reply is running. */
@@ -77,13 +93,14 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
   const response = basis.configs.response
 
   const evaluationStart = since()
+  const speculating = speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)
+  const speculative = speculations(deps, ctx, basis, signal, streamed)
+  const speculated = speculative.started
   // The evaluation first: it is on the critical path, the speculative replies have slack.
   const evaluation: { decision: Promise<EvaluationDecision>, result: Promise<EvaluationResult> } = settings.pipeline === 'streamed'
-    ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal)
+    ? steps.evaluateStreamed(basis.configs.eval, basis.evaluationInput, signal, speculating ? speculative.likely : undefined)
     : (() => { const whole = steps.evaluate(basis.configs.eval, basis.evaluationInput, signal); return { decision: whole, result: whole } })()
-  const speculated = speculationWanted(settings, a.headers) && steps.needsEvaluation(basis.evaluationInput)
-    ? speculate(deps, ctx, basis, signal, streamed)
-    : []
+  if (speculating) speculative.begin()
   // A failure after the decision (the evaluation's rest) fails the turn at once: stop the reply too.
   let evaluationFailure: unknown = null
   evaluation.result.catch((err: unknown) => {
@@ -97,6 +114,8 @@ export async function startTurn (deps: PipelineDeps, ctx: Context, a: LlmInput &
   } catch (err) {
     failed.abort()
     throw err
+  } finally {
+    speculative.close()
   }
   const decisionAt = performance.now()
 

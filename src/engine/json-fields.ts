@@ -46,37 +46,54 @@ function valueEnd (text: string, i: number): number {
   return j
 }
 
+export interface ArrivingFields {
+  /** The top-level fields whose values are complete, in order. */
+  fields: Record<string, unknown>
+  /** The field arriving when the text ends inside its string value: its key and the value so far. */
+  open: { key: string, prefix: string } | null
+}
+
 /**
  * The top-level fields of the first JSON object in `text` (text before it, such as a code fence,
- * is skipped) whose values are complete, in order, stopping at the first one still arriving or
- * at anything that is not JSON.
+ * is skipped) whose values are complete, in order, stopping at the first one still arriving or at
+ * anything that is not JSON; and, when the one arriving is a string, its key and the characters so far
+ * (none when that prefix holds an escape, which may be cut in half).
  */
-export function completeFields (text: string): Record<string, unknown> {
+export function arrivingFields (text: string): ArrivingFields {
   const fields: Record<string, unknown> = {}
+  const done = (open: ArrivingFields['open'] = null): ArrivingFields => ({ fields, open })
   let i = text.indexOf('{') + 1
-  if (i === 0) return fields
+  if (i === 0) return done()
   const skipSpace = () => { while (i < text.length && /\s/.test(text[i])) i++ }
   for (;;) {
     skipSpace()
-    if (text[i] !== '"') return fields
+    if (text[i] !== '"') return done()
     const keyEnd = stringEnd(text, i)
-    if (keyEnd === -1) return fields
+    if (keyEnd === -1) return done()
     const key = JSON.parse(text.slice(i, keyEnd + 1)) as string
     i = keyEnd + 1
     skipSpace()
-    if (text[i] !== ':') return fields
+    if (text[i] !== ':') return done()
     i++
     skipSpace()
     const end = i < text.length ? valueEnd(text, i) : -1
-    if (end === -1) return fields
+    if (end === -1) {
+      const prefix = text.slice(i + 1)
+      return done(text[i] === '"' && !prefix.includes('\\') ? { key, prefix } : null)
+    }
     try {
       fields[key] = JSON.parse(text.slice(i, end))
     } catch {
-      return fields
+      return done()
     }
     i = end
     skipSpace()
-    if (text[i] !== ',') return fields
+    if (text[i] !== ',') return done()
     i++
   }
+}
+
+/** The complete top-level fields only (arrivingFields). */
+export function completeFields (text: string): Record<string, unknown> {
+  return arrivingFields(text).fields
 }

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { LENGTH_JSON_ERROR, parseJsonOutput, type LlmClient, type StepConfig, type TextResult, type TextStream, type TokenUsage } from '../llm/client.ts'
 import type { StepTrace } from './chat-types.ts'
-import { completeFields } from './json-fields.ts'
+import { arrivingFields, type ArrivingFields } from './json-fields.ts'
 import {
   bound,
   evaluationPrompt,
@@ -94,6 +94,18 @@ function offered (input: EvaluationInput) {
       if (!(id === null || (typeof id === 'string' && ids.has(id)))) return null
       if (typeof fields.follow_up !== 'boolean' && (followUp || 'follow_up' in fields)) return null
       return { ...decision({ transition_id: id, follow_up: fields.follow_up === true }), fallback: false }
+    },
+    /**
+     * The transition (its id) the answer is heading for before it decides: its complete handle while
+     * follow_up, which would take precedence, is still to come; or the one handle that the handle
+     * arriving so far is the beginning of ("t1" among t1–t9, not among t1–t12). Null otherwise. Only a
+     * guess to speculate on: the decision is still read from the complete fields.
+     */
+    likely ({ fields, open }: ArrivingFields): string | null {
+      if ('transition_id' in fields) return typeof fields.transition_id === 'string' ? ids.get(fields.transition_id) ?? null : null
+      if (open?.key !== 'transition_id' || open.prefix === '') return null
+      const matching = handles.filter((h) => h.startsWith(open.prefix))
+      return matching.length === 1 ? ids.get(matching[0]) ?? null : null
     }
   }
 }
@@ -149,8 +161,10 @@ export function createSteps (llm: LlmClient) {
      * complete and valid (transition_id alone where follow_up cannot count; else after the repair or as the fallback); `result` once the answer has ended,
      * with the reason. A provider failure rejects both. An answer whose decision fields were valid is
      * kept even when the rest turns out invalid (its reason is then null): the turn already acted on it.
+     * Before the decision, `onLikely` hears each transition the answer seems to be heading for (once each,
+     * never after the decision), so its reply can be speculated.
      */
-    evaluateStreamed (step: StepConfig, input: EvaluationInput, signal?: AbortSignal): StreamedEvaluation {
+    evaluateStreamed (step: StepConfig, input: EvaluationInput, signal?: AbortSignal, onLikely?: (transitionId: string) => void): StreamedEvaluation {
       if (!needsEvaluation(input)) return { decision: Promise.resolve(NOTHING_TO_ASK), result: Promise.resolve(NOTHING_TO_ASK) }
       const offer = offered(input)
       const prompt = evaluationPrompt(input)
@@ -161,14 +175,24 @@ export function createSteps (llm: LlmClient) {
         let current = prompt
         let trace: StepTrace | null = null
         let early: EvaluationDecision | null = null
+        const heard = new Set<string>()
         for (let attempt = 1; attempt <= 2; attempt++) {
           const stream = llm.streamJson(step, { ...current, schema: EvaluationSchema, signal, temperature: 0, maxOutputTokens: EVAL_MAX_TOKENS })
           let text = ''
           for await (const delta of stream.textStream) {
             text += delta
             if (early === null) {
-              early = offer.early(completeFields(text))
-              if (early !== null) decide(early)
+              const arriving = arrivingFields(text)
+              early = offer.early(arriving.fields)
+              if (early !== null) {
+                decide(early)
+              } else if (onLikely !== undefined) {
+                const likely = offer.likely(arriving)
+                if (likely !== null && !heard.has(likely)) {
+                  heard.add(likely)
+                  onLikely(likely)
+                }
+              }
             }
           }
           const final = await stream.final

@@ -1,6 +1,5 @@
-// The LLM client: text, JSON and streamed generation through the AI SDK with per-call timeouts, one retry and mapped errors.
-import { generateText as aiGenerateText, streamText as aiStreamText, NoObjectGeneratedError, Output } from 'ai'
-import type { FinishReason, LanguageModel, LanguageModelUsage } from 'ai'
+// The LLM client: text, JSON and streamed generation through the AI SDK's provider models with per-call timeouts, one retry and mapped errors.
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FinishReason, LanguageModelV3Prompt, LanguageModelV3Usage } from '@ai-sdk/provider'
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createDeepSeek } from '@ai-sdk/deepseek'
 import { createGoogleGenerativeAI } from '@ai-sdk/google'
@@ -97,7 +96,7 @@ export interface LlmClient {
 
 const MAX_ATTEMPTS = 2
 
-function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel {
+function languageModel (settings: LlmSettings, step: StepConfig): LanguageModelV3 {
   const { provider, modelId } = parseModel(step.model, settings)
   const baseURL = (settings.baseUrls[provider] ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
   const apiKey = step.apiKey
@@ -117,21 +116,26 @@ function languageModel (settings: LlmSettings, step: StepConfig): LanguageModel 
   }
 }
 
-/** The options every AI SDK call shares; the SDK's own retries are off (withRetry decides). */
-function callOptions (model: LanguageModel, request: TextRequest, abortSignal: AbortSignal) {
+/**
+ * One provider call's options, in the AI SDK's provider interface (LanguageModelV3). Rapport calls the
+ * provider models directly rather than through `generateText`/`streamText`: those re-validate the prompt,
+ * wrap every part in further web streams and add nothing a turn uses (tools, steps, telemetry), at about
+ * 4 ms of CPU per streamed call (README, "Decisions"). Retries are ours (withRetry).
+ */
+function callOptions (request: TextRequest, abortSignal: AbortSignal, json: boolean): LanguageModelV3CallOptions {
+  const prompt: LanguageModelV3Prompt = [{ role: 'system', content: request.system }]
+  for (const m of request.messages) prompt.push({ role: m.role, content: [{ type: 'text', text: m.content }] })
   return {
-    model,
-    system: request.system,
-    messages: request.messages,
+    prompt,
     maxOutputTokens: request.maxOutputTokens,
     temperature: request.temperature,
-    maxRetries: 0,
-    abortSignal
+    abortSignal,
+    ...(json ? { responseFormat: { type: 'json' } } : {})
   }
 }
 
-function toUsage (usage: LanguageModelUsage | undefined): TokenUsage {
-  return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 }
+function toUsage (usage: LanguageModelV3Usage | undefined): TokenUsage {
+  return { inputTokens: usage?.inputTokens.total ?? 0, outputTokens: usage?.outputTokens.total ?? 0 }
 }
 
 /**
@@ -140,7 +144,9 @@ function toUsage (usage: LanguageModelUsage | undefined): TokenUsage {
  * request (400); an error or any other reason is a provider failure (500). 'length' is left to the caller:
  * text answers fail, JSON answers count as invalid (and get the step's one repair).
  */
-function judgeFinish (reason: FinishReason | undefined, raw: string | undefined, secrets: string[]): 'stop' | 'length' {
+function judgeFinish (finish: LanguageModelV3FinishReason | undefined, secrets: string[]): 'stop' | 'length' {
+  const reason = finish?.unified
+  const raw = finish?.raw
   if (reason === 'stop' || reason === 'length') return reason
   if (reason === 'content-filter') throw new LlmError(400, 'The LLM provider rejected the request: its content filter withheld the answer')
   if (reason === 'error') throw new LlmError(500, 'LLM provider error: the provider reported an error in its answer')
@@ -197,9 +203,16 @@ function attemptGuard (timeoutMs: number, callerSignal: AbortSignal | undefined,
   }
 }
 
-/** The provider's JSON mode; Anthropic has none without a schema (the AI SDK would only warn), so the prompt carries it there. */
-function jsonOutput (step: StepConfig, settings: LlmSettings) {
-  return parseModel(step.model, settings).provider === 'anthropic' ? undefined : Output.json()
+/** Whether to ask for the provider's JSON mode; Anthropic has none without a schema (it would only warn), so the prompt carries it there. */
+function jsonMode (step: StepConfig, settings: LlmSettings): boolean {
+  return parseModel(step.model, settings).provider !== 'anthropic'
+}
+
+/** The text parts of a whole answer, joined (reasoning and any other content is not the answer). */
+function answerText (content: Awaited<ReturnType<LanguageModelV3['doGenerate']>>['content']): string {
+  let text = ''
+  for (const part of content) if (part.type === 'text') text += part.text
+  return text
 }
 
 function jsonInstruction (schema: TSchema): string {
@@ -265,42 +278,28 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     const started = performance.now()
     const model = languageModel(settings, step)
     const result = await withRetry(step, request.signal, async (abortSignal) => {
-      const answer = await aiGenerateText(callOptions(model, request, abortSignal))
-      if (judgeFinish(answer.finishReason, answer.rawFinishReason, [step.apiKey]) === 'length') throw lengthError()
+      const answer = await model.doGenerate(callOptions(request, abortSignal, false))
+      if (judgeFinish(answer.finishReason, [step.apiKey]) === 'length') throw lengthError()
       return answer
     })
-    return { text: result.text, usage: toUsage(result.totalUsage), latencyMs: Math.round(performance.now() - started), model: step.model }
+    return { text: answerText(result.content), usage: toUsage(result.usage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
   async function generateJson (step: StepConfig, request: JsonRequest): Promise<JsonResult> {
     const started = performance.now()
     const model = languageModel(settings, step)
-    const output = jsonOutput(step, settings)
+    const json = jsonMode(step, settings)
+    const system = `${request.system}\n\n${jsonInstruction(request.schema)}`
     const { text, usage, finish } = await withRetry(step, request.signal, async (abortSignal) => {
-      // The step's finish reasons, seen before the SDK parses (and may reject) the output.
-      let ended: { finishReason?: FinishReason, rawFinishReason?: string } = {}
-      try {
-        const result = await aiGenerateText({
-          ...callOptions(model, request, abortSignal),
-          system: `${request.system}\n\n${jsonInstruction(request.schema)}`,
-          ...(output ? { output } : {}),
-          onStepFinish: (finished) => { ended = finished }
-        })
-        return { text: result.text, usage: result.totalUsage, finish: judgeFinish(result.finishReason, result.rawFinishReason, [step.apiKey]) }
-      } catch (err) {
-        // The SDK rejects unparsable JSON; we parse (and judge) the raw text ourselves.
-        if (NoObjectGeneratedError.isInstance(err)) {
-          const finish = judgeFinish(ended.finishReason ?? err.finishReason, ended.rawFinishReason, [step.apiKey])
-          return { text: err.text ?? '', usage: err.usage, finish }
-        }
-        throw err
-      }
+      const answer = await model.doGenerate(callOptions({ ...request, system }, abortSignal, json))
+      // Unparsable or schema-breaking output is the caller's to judge (parseJsonOutput), not a failed call.
+      return { text: answerText(answer.content), usage: answer.usage, finish: judgeFinish(answer.finishReason, [step.apiKey]) }
     })
     const { value, errors } = finish === 'length' ? { value: null, errors: [LENGTH_JSON_ERROR] } : parseJsonOutput(request.schema, text)
     return { value, errors, text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
-  function streamText (step: StepConfig, request: TextRequest, output?: ReturnType<typeof Output.json>): TextStream {
+  function streamText (step: StepConfig, request: TextRequest, json = false): TextStream {
     const pending: string[] = []
     let finished = false
     let failure: LlmError | null = null
@@ -324,33 +323,37 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         let streamed = false
         let completed = false
         try {
-          const result = aiStreamText({ ...callOptions(model, request, guard.signal), ...(output ? { output } : {}), onError: () => {} })
-          let usage: LanguageModelUsage | undefined
-          let reason: FinishReason | undefined
-          let rawReason: string | undefined
-          for await (const part of result.fullStream) {
-            if (part.type === 'text-delta') {
-              guard.arm()
-              if (part.text === '') continue
-              streamed = true
-              text += part.text
-              pending.push(part.text)
-              notify()
-            } else if (part.type === 'reasoning-delta') {
-              guard.arm()
-            } else if (part.type === 'error') {
-              throw part.error
-            } else if (part.type === 'abort') {
-              throw new DOMException('The provider call was aborted', 'AbortError')
-            } else if (part.type === 'finish') {
-              usage = part.totalUsage
-              reason = part.finishReason
-              rawReason = part.rawFinishReason
+          const { stream } = await model.doStream(callOptions(request, guard.signal, json))
+          let usage: LanguageModelV3Usage | undefined
+          let finish: LanguageModelV3FinishReason | undefined
+          const reader = stream.getReader()
+          try {
+            for (;;) {
+              const { done, value: part } = await reader.read()
+              if (done) break
+              if (part.type === 'text-delta') {
+                guard.arm()
+                if (part.delta === '') continue
+                streamed = true
+                text += part.delta
+                pending.push(part.delta)
+                notify()
+              } else if (part.type === 'reasoning-delta') {
+                guard.arm()
+              } else if (part.type === 'error') {
+                throw part.error
+              } else if (part.type === 'finish') {
+                usage = part.usage
+                finish = part.finishReason
+              }
             }
+          } finally {
+            // Stop reading a body we no longer want (an error part, or the attempt failing); a no-op once done.
+            reader.cancel().catch(() => {})
           }
           // A JSON answer cut at the limit is judged by its reader (invalid, repaired), like generateJson's.
-          const cut = judgeFinish(reason, rawReason, [step.apiKey]) === 'length'
-          if (cut && output === undefined) throw lengthError()
+          const cut = judgeFinish(finish, [step.apiKey]) === 'length'
+          if (cut && !json) throw lengthError()
           completed = true
           return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model, ...(cut ? { cutAtLimit: true as const } : {}) }
         } catch (err) {
@@ -397,7 +400,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
 
   function streamJson (step: StepConfig, request: JsonRequest): TextStream {
     const system = `${request.system}\n\n${jsonInstruction(request.schema)}`
-    return streamText(step, { ...request, system }, jsonOutput(step, settings))
+    return streamText(step, { ...request, system }, jsonMode(step, settings))
   }
 
   async function validateKey (step: StepConfig): Promise<KeyValidation> {

@@ -1,9 +1,9 @@
 // The streamed evaluation: the decision as soon as its fields are complete, the reason after, repair and fallback kept; the partial-JSON reader.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { blankMachine } from '../helpers/machines.ts'
 import { createLlmClient } from '../../src/llm/client.ts'
 import { createSteps } from '../../src/engine/steps.ts'
-import { completeFields } from '../../src/engine/json-fields.ts'
+import { arrivingFields, completeFields } from '../../src/engine/json-fields.ts'
 import { outgoingTransitions } from '../../src/engine/core.ts'
 import type { GraphMachine } from '../../src/engine/graph.ts'
 import type { EvaluationInput } from '../../src/engine/prompts.ts'
@@ -107,4 +107,54 @@ t.test('completeFields reads only the fields whose values are complete', async (
   t.same(completeFields('{"a": "x\\"y", "b": false}'), { a: 'x"y', b: false })
   t.same(completeFields('{"a": nope, "b": 1}'), {}, 'stops at what is not JSON')
   t.same(completeFields('{"reason": "say \\"transition_id\\": \\"t1\\"", "transition_id": "t2", '), { reason: 'say "transition_id": "t1"', transition_id: 't2' })
+})
+
+t.test('arrivingFields also gives the string value still arriving after the complete fields', async (t) => {
+  t.same(arrivingFields('{"transition_id": "t1'), { fields: {}, open: { key: 'transition_id', prefix: 't1' } })
+  t.same(arrivingFields('{"transition_id": "'), { fields: {}, open: { key: 'transition_id', prefix: '' } })
+  t.same(arrivingFields('{"transition_id": "t1", "reason": "Pai'), { fields: { transition_id: 't1' }, open: { key: 'reason', prefix: 'Pai' } })
+  t.same(arrivingFields('{"transition_id": nu'), { fields: {}, open: null }, 'a literal is not a string')
+  t.same(arrivingFields('{"transition_id": "t1", "follow_up": '), { fields: { transition_id: 't1' }, open: null }, 'no value started yet')
+  t.same(arrivingFields('{"a": "x\\'), { fields: {}, open: null }, 'an escape may be cut in half: no prefix')
+  t.same(arrivingFields('{"transit'), { fields: {}, open: null }, 'a key still arriving is no value')
+})
+
+// A state with a follow-up condition: the decision waits for follow_up, which takes precedence over a transition.
+const withFollowUp: EvaluationInput = { ...input, state: { ...machine.states[0], follow_up_condition: 'The player mumbles' } }
+const twelve: EvaluationInput = {
+  ...input,
+  transitions: Array.from({ length: 12 }, (_, i) => ({ ...input.transitions[0], transition_id: `id-${i + 1}`, condition: `Says ${i + 1}`, priority: i + 1 }))
+}
+
+/** Runs a streamed evaluation of `chunks` (1 s apart) and records what onLikely heard before the decision, and after. */
+async function heard (t: Test, evaluationInput: EvaluationInput, chunks: string[]) {
+  fake.enqueue({ chunks, chunkDelayMs: 1000 })
+  const likely: string[] = []
+  const evaluation = steps.evaluateStreamed(STEP, evaluationInput, undefined, (id) => likely.push(id))
+  const decision = await evaluation.decision
+  const before = [...likely]
+  await evaluation.result
+  t.same(likely, before, 'nothing is heard after the decision')
+  return { decision, before }
+}
+
+t.test('onLikely hears a handle while follow_up, which could still overrule it, is arriving', async (t) => {
+  const { decision, before } = await heard(t, withFollowUp, ['{"transition_id": "t1", ', '"follow_up": false, ', '"reason": "Paid."}'])
+  t.same(before, ['id-pay'])
+  t.same(decision, { transition_id: 'id-pay', follow_up: false, fallback: false })
+  const overruled = await heard(t, withFollowUp, ['{"transition_id": "t1", ', '"follow_up": true, ', '"reason": "Mumbled."}'])
+  t.same(overruled.before, ['id-pay'], 'the guess is only a guess')
+  t.same(overruled.decision, { transition_id: 'id-pay', follow_up: true, fallback: false })
+})
+
+t.test('onLikely hears a handle still arriving once only one offered handle begins with it', async (t) => {
+  const { before } = await heard(t, input, ['{"transition_id": "', 't2', '", "follow_up": false, "reason": "Haggles."}'])
+  t.same(before, ['id-haggle'], 't2 among t1, t2: heard before its closing quote')
+  const ambiguous = await heard(t, twelve, ['{"transition_id": "', 't1', '1', '", "follow_up": false, "reason": "Eleven."}'])
+  t.same(ambiguous.before, ['id-11'], '"t1" begins t1, t10, t11, t12: nothing until "t11"')
+  t.same(ambiguous.decision, { transition_id: 'id-11', follow_up: false, fallback: false })
+  const none = await heard(t, withFollowUp, ['{"transition_id": ', 'null, ', '"follow_up": false, "reason": "Nothing."}'])
+  t.same(none.before, [], 'null is no transition to speculate on')
+  const unknown = await heard(t, withFollowUp, ['{"transition_id": "x', '", "follow_up": false, "reason": "?"}'])
+  t.same(unknown.before, [], 'no handle begins with "x"')
 })

@@ -176,3 +176,66 @@ t.test('SPECULATIVE_TRANSITIONS: the replies of the offered transitions are spec
   t.match(last.trace, { decision: 'pass', timeline: { speculation: 'used' } })
   t.ok(last.trace.wasted_tokens.tokens_in > 0, 'the three discarded prompts count as wasted')
 })
+
+t.test('a handle still arriving that only one offered transition begins with starts that transition\'s reply before the decision; the decided turn uses it', async (t) => {
+  const c = await setup(t)
+  const handle = transitionHandles(c.saved).get(c.tid('door:approach->vibe_check:pass'))!
+  const vibeCheck = c.machine('door').states.find((s: { state_key: string }) => s.state_key === 'vibe_check').prompt_instruction
+  let evaluationEnded = false
+  let startedWhileEvaluating: boolean | null = null
+  c.fake.setDefault((req) => {
+    if (roleOf(req) === 'evaluate') {
+      req.closed.then(() => { evaluationEnded = true }, () => {})
+      // approach offers t1–t4, so the handle is known before its closing quote; the rest comes 1.5 s later.
+      return { chunks: ['{"transition_id": "', handle, '", "follow_up": false, "reason": "The DJ."}'], chunkDelayMs: 1500 }
+    }
+    if (req.system.includes(vibeCheck)) {
+      startedWhileEvaluating ??= !evaluationEnded
+      return { text: 'What are we celebrating?' }
+    }
+    return { text: SPECULATED, firstTokenDelayMs: 20_000 }
+  })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'I came for the DJ' })
+  t.equal(startedWhileEvaluating, true, 'vibe_check\'s reply was asked for while the evaluation was still answering')
+  const replies = c.requestsOf('reply').slice(1)
+  t.equal(replies.length, 2, 'the unchanged reply and the likely transition\'s reply; no third reply after the decision')
+  await c.fake.waitForAborted(1)
+  t.same(replies.map((r) => r.aborted), [true, false], 'the unchanged reply was aborted upstream')
+  t.notOk(res.body.includes(SPECULATED))
+  const events = parseSse(res.body)
+  t.same(events.filter((e) => e.event === 'text_delta').map((e) => e.data.text).join(''), 'What are we celebrating?')
+  t.match(events.at(-1), { event: 'done', data: { current_state: 'vibe_check', decision: 'pass' } })
+  const last = await lastTrace(c)
+  t.match(last.trace, { decision: 'pass', timeline: { speculation: 'used' } })
+  t.ok(last.trace.wasted_tokens.tokens_in > 0, 'the unchanged reply\'s prompt counts as wasted')
+})
+
+t.test('a follow-up that overrules the handle heard first: the reply started on the guess is aborted upstream, never streamed or committed', async (t) => {
+  const c = await setup(t)
+  c.evaluate('door:approach->guest_list:pass')
+  c.reply('Which name?')
+  t.equal((await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'I am on the list' })).statusCode, 200)
+  const handle = transitionHandles(c.saved).get(c.tid('door:guest_list->vibe_check:pass'))!
+  const [repliesBefore, abortedBefore] = [c.requestsOf('reply').length, c.fake.aborted]
+  const states = c.machine('door').states
+  const instruction = (key: string) => states.find((s: { state_key: string }) => s.state_key === key).prompt_instruction
+  c.fake.setDefault((req) => {
+    // guest_list has a follow-up condition: the complete handle is only a guess until follow_up arrives.
+    if (roleOf(req) === 'evaluate') return { chunks: [`{"transition_id": "${handle}", `, '"follow_up": true, ', '"reason": "First name only."}'], chunkDelayMs: 1000 }
+    if (/clarifying question/.test(req.system)) return { text: 'Sam who?' }
+    return { text: SPECULATED, firstTokenDelayMs: 20_000 }
+  })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Sam' })
+  await c.fake.waitForAborted(abortedBefore + 2)
+  const replies = c.requestsOf('reply').slice(repliesBefore)
+  t.equal(replies.length, 3, 'the unchanged reply, the guessed transition\'s, then the follow-up\'s')
+  t.ok(replies[1].system.includes(instruction('vibe_check')), 'the guess: guest_list -> vibe_check')
+  t.same(replies.map((r) => r.aborted), [true, true, false])
+  t.notOk(res.body.includes(SPECULATED))
+  const events = parseSse(res.body)
+  t.match(events.at(-1), { event: 'done', data: { message: 'Sam who?', follow_up: true, current_state: 'guest_list' } })
+  const last = await lastTrace(c)
+  t.equal(last.content, 'Sam who?')
+  t.match(last.trace, { timeline: { speculation: 'discarded' } })
+  t.ok(last.trace.wasted_tokens.tokens_in > 0)
+})
