@@ -120,7 +120,7 @@ function languageModel (settings: LlmSettings, step: StepConfig): LanguageModelV
  * One provider call's options, in the AI SDK's provider interface (LanguageModelV3). Rapport calls the
  * provider models directly rather than through `generateText`/`streamText`: those re-validate the prompt,
  * wrap every part in further web streams and add nothing a turn uses (tools, steps, telemetry), at about
- * 4 ms of CPU per streamed call (README, "Decisions"). Retries are ours (withRetry).
+ * 4 ms of CPU per streamed call (README, "Performance", turn overhead). Retries are ours (withRetry).
  */
 function callOptions (request: TextRequest, abortSignal: AbortSignal, json: boolean): LanguageModelV3CallOptions {
   const prompt: LanguageModelV3Prompt = [{ role: 'system', content: request.system }]
