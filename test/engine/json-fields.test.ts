@@ -50,3 +50,10 @@ t.test('text before the object is skipped; anything that is not JSON stops the r
   t.same(completeFields('{"a": 01, "b": 2}'), {}, 'an invalid number')
   t.same(completeFields('{"a": "x", "b'), { a: 'x' }, 'a key still arriving')
 })
+
+t.test('a read starts only after an opening brace, and each key, colon and comma must be exactly where JSON puts it', async (t) => {
+  t.same(completeFields('"a": 1, "b": 2'), {}, 'fields without the opening brace')
+  t.same(completeFields('{"a": 1, x"b": 2}'), { a: 1 }, 'a stray character before a key')
+  t.same(completeFields('{"a" 12, "b": 2}'), {}, 'a stray character where the colon belongs')
+  t.same(completeFields('{"a": 1 ;"b": 2}'), { a: 1 }, 'a stray character where the comma belongs')
+})

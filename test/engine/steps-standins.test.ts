@@ -33,7 +33,7 @@ const evalInput = (followUp: string | null, transitions = outgoingTransitions(ma
 
 const PAUSE = Symbol('pause')
 type Script = Array<string | typeof PAUSE>
-interface Answer { script: Script, usage?: { inputTokens: number, outputTokens: number }, latencyMs?: number }
+interface Answer { script: Script, usage?: { inputTokens: number, outputTokens: number }, latencyMs?: number, cutAtLimit?: true }
 
 /** A client answering from queues; a streamed answer stops at PAUSE until `release()`. Records every request. */
 function standIn (answers: Answer[]) {
@@ -65,7 +65,7 @@ function standIn (answers: Answer[]) {
           if (part === PAUSE) await new Promise<void>((resolve) => releases.push(resolve))
           else { text += part; yield part }
         }
-        done(result(a, text))
+        done({ ...result(a, text), ...(a.cutAtLimit ? { cutAtLimit: true as const } : {}) })
       }
       return { textStream: deltas(), final }
     }
@@ -167,4 +167,58 @@ t.test('extract keeps only the machine\'s keys the answer gave as strings, and t
   t.same(Object.keys(result?.variables ?? {}), ['coin'], 'mood was not given, extra is not the machine\'s')
   t.equal(result?.variables.coin, 'a silver piece')
   t.equal(result?.memory, 'Robin paid the toll.')
+})
+
+t.test('a decision once taken stands when the answer later names another transition_id: no repair, reason null', async (t) => {
+  const { steps, requests } = standIn([
+    { script: ['{"transition_id": "t1", ', '"transition_id": "t9", "follow_up": false, "reason": "Changed my mind."}'] },
+    { script: ['{"transition_id": "t2", "follow_up": false, "reason": "Haggles."}'] }
+  ])
+  const evaluation = steps.evaluateStreamed(STEP, evalInput(null))
+  t.same(await evaluation.decision, { transition_id: 'id-pay', follow_up: false, fallback: false })
+  t.same(await evaluation.result, { transition_id: 'id-pay', follow_up: false, fallback: false, reason: null, trace: { model: STEP.model, tokens_in: 1, tokens_out: 1, latency_ms: 1 } },
+    'the whole answer ends up naming t9, which is not offered')
+  t.equal(requests.length, 1)
+})
+
+t.test('an answer cut at the output limit is invalid even when its text parses: repaired, or kept without its reason once decided', async (t) => {
+  const fenced = 'Options {t1, t2}.\n```json\n{"transition_id": "t1", "follow_up": false, "reason": "Pays."}\n```'
+  const repaired = standIn([
+    { script: [fenced], cutAtLimit: true },
+    { script: ['{"transition_id": "t2", "follow_up": false, "reason": "Haggles."}'] }
+  ])
+  t.same(await repaired.steps.evaluateStreamed(STEP, evalInput(null)).result,
+    { transition_id: 'id-haggle', follow_up: false, fallback: false, reason: 'Haggles.', trace: { model: STEP.model, tokens_in: 2, tokens_out: 2, latency_ms: 2 } })
+  t.equal(repaired.requests.length, 2)
+  t.match(repaired.requests[1].messages.at(-1)?.content, /That answer is invalid/)
+  const decided = standIn([{ script: ['{"transition_id": "t1", "follow_up": false, "reason": "Pays."}'], cutAtLimit: true }])
+  t.same(await decided.steps.evaluateStreamed(STEP, evalInput(null)).result,
+    { transition_id: 'id-pay', follow_up: false, fallback: false, reason: null, trace: { model: STEP.model, tokens_in: 1, tokens_out: 1, latency_ms: 1 } })
+  t.equal(decided.requests.length, 1)
+})
+
+t.test('onLikely hears each likely transition once, however many pieces arrive before the decision', async (t) => {
+  const { steps } = standIn([{ script: ['{"transition_id": "t1", ', '"follow', '_up"', ': false, "reason": "Pays."}'] }])
+  const likely: string[] = []
+  const evaluation = steps.evaluateStreamed(STEP, evalInput('Mentions a coin'), undefined, (id) => likely.push(id))
+  t.same(await evaluation.decision, { transition_id: 'id-pay', follow_up: false, fallback: false })
+  t.same(likely, ['id-pay'])
+})
+
+t.test('with a single transition offered, onLikely waits for the first character of its handle', async (t) => {
+  const only = outgoingTransitions(machine, 'ask').filter((tr) => tr.transition_id === 'id-haggle')
+  const { steps, release } = standIn([{ script: ['{"transition_id": "', PAUSE, 't', PAUSE, '1", "follow_up": false, "reason": "Haggles."}'] }])
+  const likely: string[] = []
+  const evaluation = steps.evaluateStreamed(STEP, evalInput('Mentions a coin', only), undefined, (id) => likely.push(id))
+  await stateOf(evaluation.decision)
+  t.same(likely, [], 'an empty handle so far is no guess, even with one handle on offer')
+  release()
+  await stateOf(evaluation.decision)
+  t.same(likely, ['id-haggle'], '"t" begins the only handle')
+  release()
+  t.same(await evaluation.decision, { transition_id: 'id-haggle', follow_up: false, fallback: false })
+  const wrong = standIn([{ script: ['{"transition_id": "', 'x', '", "follow_up": false, "reason": "?"}'] }, { script: ['{"transition_id": null, "follow_up": false, "reason": "None."}'] }])
+  const none: string[] = []
+  await wrong.steps.evaluateStreamed(STEP, evalInput('Mentions a coin', only), undefined, (id) => none.push(id)).result
+  t.same(none, [], 'an answer that never begins the handle is never heard')
 })
