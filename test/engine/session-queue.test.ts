@@ -1,6 +1,6 @@
-// Tests of per-session serialization: one holder per key, arrival order, independent keys, cleanup.
+// Tests of per-session serialization (one holder per key, arrival order, independent keys, cleanup) and of the in-process background locks.
 import t from 'tap'
-import { createSessionQueue } from '../../src/engine/session-queue.ts'
+import { createLocalLocks, createSessionQueue } from '../../src/engine/session-queue.ts'
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -63,4 +63,19 @@ t.test('acquire hands the slot over only on release, and release is idempotent',
   t.equal(queue.size, 1)
   release3()
   t.equal(queue.size, 0)
+})
+
+t.test('a local lock is held by one taker at a time, per name, and a stale double release frees nobody else\'s lock', async (t) => {
+  const locks = createLocalLocks()
+  const first = await locks.tryLock('summary:s1')
+  t.type(first, 'function')
+  t.equal(await locks.tryLock('summary:s1'), null, 'held: a second taker gets null at once')
+  t.type(await locks.tryLock('extraction:s1'), 'function', 'another name is independent')
+  first!()
+  const second = await locks.tryLock('summary:s1')
+  t.type(second, 'function', 'free again once released')
+  first!()
+  t.equal(await locks.tryLock('summary:s1'), null, 'the first taker releasing again does not free the second\'s lock')
+  second!()
+  t.type(await locks.tryLock('summary:s1'), 'function')
 })
