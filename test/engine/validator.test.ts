@@ -1,4 +1,4 @@
-// Tests of the graph validators: referential save checks, publish errors, warnings and their order.
+// Tests of the graph validators: referential save checks, publish errors, warnings, their order and their messages.
 import t from 'tap'
 import { checkReferences, validateGraph } from '../../src/engine/validator.ts'
 import type { Issue } from '../../src/engine/validator.ts'
@@ -446,4 +446,110 @@ t.test('issues are ordered by graph position, not by check', async (t) => {
   t.strictSame(errorsOf(g), expected)
   t.strictSame(validateGraph(g), validateGraph(g), 'the same graph gives the same answer')
   t.strictSame(validateGraph(structuredClone(g)), validateGraph(g), 'and so does a copy')
+})
+
+const REFS = [
+  'machines[0].scoring_mode: scoring_mode must be one of scoring, pass_fail',
+  'machines[0].fail_threshold: fail_threshold must be an integer',
+  'machines[0].states[2].terminal_outcome: terminal_outcome must be one of ACCEPT, REJECT or null',
+  'machines[0].states[3].state_key: state_key "talk" is used by an earlier state of this machine',
+  'machines[0].states[4].state_key: state_key must not be empty',
+  'machines[0].states[5].terminal_outcome: state "odd" is not terminal, so it cannot have a terminal_outcome',
+  'machines[0].transitions[1].transition_id: transition_id "t-1" is used by an earlier transition',
+  'machines[0].transitions[1].to_state_key: no state "nowhere" in machine "intro"',
+  'machines[0].transitions[2].decision_type: decision_type must be one of pass, redirect, reject, kick_out',
+  'machines[0].transitions[2].priority: priority must be an integer',
+  'machines[0].output_variables[1].key: output variable "mood" is defined earlier in this machine',
+  'machines[0].output_variables[2].key: key must not be empty',
+  'machines[1].machine_id: machine_id "m-1" is used by an earlier machine',
+  'machines[2].machine_key: machine_key "intro" is used by an earlier machine',
+  'machines[3].machine_key: machine_key must not be empty',
+  'machine_links[1].to_machine_key: no machine "sequel"',
+  'machine_links[1].condition_value: a score_gte link needs a numeric condition_value',
+  'machine_links[2].condition_value: an outcome link needs condition_value ACCEPT, REJECT, KICK_OUT',
+  'machine_links[3].condition_type: condition_type must be one of outcome, score_gte, score_lte, always',
+  'variables[1].key: variable "player_class" is defined earlier',
+  'variables[2].key: key must not be empty'
+]
+const BROKEN_ERRORS = [
+  'machines[0].pass_threshold: pass_threshold (-4) must be above fail_threshold (-3)',
+  'machines[0].states: machine "intro" has 2 initial states (start, talk); exactly one is needed',
+  'machines[0].states[1]: initial state "talk" is terminal, so the conversation can never complete',
+  'machines[0].transitions[1].from_state_key: state "talk" is terminal and cannot have outgoing transitions',
+  'machines[0].transitions[2].from_state_key: state "talk" is terminal and cannot have outgoing transitions',
+  'machines[0].transitions[3].from_state_key: state "done" is terminal and cannot have outgoing transitions',
+  'machines[1].states: machine "quest" has no terminal state',
+  'machines[1].states[2]: non-terminal state "stuck" has no outgoing transition',
+  'machines[1].states[3]: state "island" cannot be reached from the initial state',
+  'machines[1].states[3]: non-terminal state "island" has no outgoing transition',
+  'machines[2]: machine "orphan" is not an entry machine and no link leads to it',
+  'machines[3]: machine "heir" is only linked from machines no entry machine leads to',
+  'machines[4]: machine "ping" is only reachable through a cycle of links that no entry machine leads into',
+  'machines[5]: machine "pong" is only reachable through a cycle of links that no entry machine leads into'
+]
+const BROKEN_WARNINGS = [
+  'machines[0].chat_system_prompt: machine "intro" has no chat system prompt',
+  'machines[1].states[1]: state "loop" has only redirect transitions, so the conversation can never leave it',
+  'machines[1].states[1].prompt_instruction: state "loop" has no prompt instruction',
+  'machines[1].transitions[1].to_state_key: a redirect keeps the state "loop"; to_state_key "ask" is ignored',
+  'machines[1].transitions[2].condition: the evaluator has no condition to judge this transition by'
+]
+const SLIPS = [
+  'machines[0].pass_threshold: the best score any path reaches at a terminal state is 4, below pass_threshold 5, so the machine can never be won',
+  'machines[0].states[2].terminal_outcome: terminal_outcome is ignored in scoring mode: the score decides the outcome',
+  'machines[1].states: no terminal state with outcome ACCEPT can be reached through pass transitions, so the machine can never be won'
+]
+const NO_INITIAL = [
+  'machines: no machine is marked is_entry, so no conversation can start',
+  'machines[0].states: machine "intro" has no initial state'
+]
+
+/** Each issue as its one-line message (the message starts with the path). */
+const messages = (issues: Issue[]) => issues.map((i) => i.message)
+
+t.test('every issue\'s message names its path and says what is wrong in the author\'s terms', async (t) => {
+  const refs = graph()
+  const raw = refs as unknown as { machines: Record<string, unknown>[] & { states: Record<string, unknown>[], transitions: Record<string, unknown>[] }[], machine_links: Record<string, unknown>[] }
+  refs.machines.push(machine('intro'), machine(' '))
+  refs.machines[0].machine_id = 'm-1'
+  refs.machines[1].machine_id = 'm-1'
+  raw.machines[0].scoring_mode = 'points'
+  raw.machines[0].fail_threshold = 0.5
+  refs.machines[0].states.push(state('talk'), state(''), state('odd', { terminal_outcome: 'ACCEPT' }))
+  raw.machines[0].states[2].terminal_outcome = 'WIN'
+  refs.machines[0].transitions[0].transition_id = 't-1'
+  refs.machines[0].transitions[1].transition_id = 't-1'
+  refs.machines[0].transitions[1].to_state_key = 'nowhere'
+  raw.machines[0].transitions[2].decision_type = 'skip'
+  raw.machines[0].transitions[2].priority = 1.5
+  refs.machines[0].output_variables.push({ key: 'mood', extraction_prompt: '' }, { key: '', extraction_prompt: '' })
+  refs.machine_links.push(link('intro', 'sequel', { condition_type: 'score_gte', condition_value: 'three' }), link('quest', 'intro', { condition_type: 'outcome', condition_value: 'WIN' }))
+  raw.machine_links.push({ ...link('quest', 'intro'), condition_type: 'sometimes' })
+  refs.variables.push({ key: 'player_class', description: '', default_value: '' }, { key: '', description: '', default_value: '' })
+  t.strictSame(messages(checkReferences(refs)), REFS)
+
+  const broken = graph()
+  broken.machines[0].states[1].is_initial_state = true
+  broken.machines[0].states[1].is_terminal_state = true
+  broken.machines[0].pass_threshold = -4
+  broken.machines[0].chat_system_prompt = ''
+  broken.machines[0].transitions.push(transition('done', 'start'))
+  broken.machines[1].states = [state('ask', { is_initial_state: true }), state('loop', { prompt_instruction: ' ' }), state('stuck'), state('island')]
+  broken.machines[1].transitions = [transition('ask', 'loop'), transition('loop', 'ask', 'redirect'), transition('ask', 'stuck', 'reject', 0, { condition: '' })]
+  broken.machines.push(machine('orphan'), machine('heir'), machine('ping'), machine('pong'))
+  broken.machine_links.push(link('orphan', 'heir'), link('ping', 'pong'), link('pong', 'ping'))
+  const result = validateGraph(broken)
+  t.strictSame(messages(result.errors), BROKEN_ERRORS)
+  t.strictSame(messages(result.warnings), BROKEN_WARNINGS)
+
+  const slips = graph()
+  slips.machines[0].pass_threshold = 5
+  slips.machines[0].states[2].terminal_outcome = 'REJECT'
+  slips.machines[1].states[1].terminal_outcome = 'REJECT'
+  t.strictSame(messages(validateGraph(slips).warnings), SLIPS)
+  const noInitial = graph()
+  noInitial.machines[0].states[0].is_initial_state = false
+  noInitial.machines[0].is_entry = false
+  t.strictSame(messages(validateGraph(noInitial).errors), NO_INITIAL)
+  t.strictSame(messages(validateGraph({ machines: [], machine_links: [], variables: [] }).errors), ['machines: the persona has no machine'])
 })
