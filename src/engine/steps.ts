@@ -177,8 +177,15 @@ export function createSteps (llm: LlmClient) {
         let early: EvaluationDecision | null = null
         const heard = new Set<string>()
         for (let attempt = 1; attempt <= 2; attempt++) {
-          const stream = llm.streamJson(step, { ...current, schema: EvaluationSchema, signal, temperature: 0, maxOutputTokens: EVAL_MAX_TOKENS })
           let text = ''
+          // A failure worth a retry (a dropped connection) before the decision starts the answer over; after
+          // it, the turn has acted on the answer and fails instead.
+          const restart = () => {
+            if (early !== null) return false
+            text = ''
+            return true
+          }
+          const stream = llm.streamJson(step, { ...current, schema: EvaluationSchema, signal, temperature: 0, maxOutputTokens: EVAL_MAX_TOKENS, restart })
           for await (const delta of stream.textStream) {
             text += delta
             if (early === null) {

@@ -48,6 +48,13 @@ export interface TextRequest {
   maxOutputTokens?: number
   temperature?: number
   signal?: AbortSignal
+  /**
+   * Streams read by Rapport itself (never forwarded): asked when the call failed in a way worth its one
+   * retry after deltas had already arrived. Returning true lets it start over: the reader drops what it
+   * has read (the stream then yields the retry's deltas from the start). Without it, or on false, a
+   * stream that has yielded anything is not retried.
+   */
+  restart?: () => boolean
 }
 
 export interface JsonRequest extends TextRequest {
@@ -357,8 +364,13 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
           completed = true
           return { text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model, ...(cut ? { cutAtLimit: true as const } : {}) }
         } catch (err) {
-          // Once a token went out it cannot be taken back, so only a silent failure is retried.
-          if (!streamed && attempt < MAX_ATTEMPTS && guard.retryable(err)) continue
+          // Once a token went out it cannot be taken back, so only a silent failure is retried, unless the
+          // reader can start over.
+          if (attempt < MAX_ATTEMPTS && guard.retryable(err) && (!streamed || request.restart?.() === true)) {
+            text = ''
+            pending.length = 0
+            continue
+          }
           throw guard.failure(err)
         } finally {
           guard.dispose(completed)

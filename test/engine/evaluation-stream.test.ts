@@ -158,3 +158,19 @@ t.test('onLikely hears a handle still arriving once only one offered handle begi
   const unknown = await heard(t, withFollowUp, ['{"transition_id": "x', '", "follow_up": false, "reason": "?"}'])
   t.same(unknown.before, [], 'no handle begins with "x"')
 })
+
+t.test('a connection cut before the decision starts the answer over once; after the decision it fails the evaluation', async (t) => {
+  fake.enqueue({ chunks: ['{"transition_id": ', '"t', '2", "follow_up": false'], cutAfterChunks: 2, chunkDelayMs: 100 })
+  fake.enqueue({ json: { transition_id: 't1', follow_up: false, reason: 'Paid.' } })
+  const retried = steps.evaluateStreamed(STEP, input)
+  t.same(await retried.decision, { transition_id: 'id-pay', follow_up: false, fallback: false }, 'decided from the second answer alone')
+  t.match(await retried.result, { reason: 'Paid.', fallback: false })
+  t.equal(fake.requests.length, 2)
+
+  fake.reset()
+  fake.enqueue({ chunks: ['{"transition_id": "t1", "follow_up": false, ', '"reason": "Pa', 'id."}'], cutAfterChunks: 2, chunkDelayMs: 100 })
+  const late = steps.evaluateStreamed(STEP, input)
+  t.same(await late.decision, { transition_id: 'id-pay', follow_up: false, fallback: false })
+  await t.rejects(late.result, { name: 'LlmError', statusCode: 500 }, 'the turn acted on the first answer: no second one')
+  t.equal(fake.requests.length, 1)
+})

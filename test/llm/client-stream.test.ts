@@ -111,6 +111,37 @@ for (const [name, step] of PROVIDERS) {
     t.equal(fake.requests.length, 1)
   })
 
+  t.test(`${name}: a stream whose reader can start over is retried once after a cut mid-way; the reader is told first`, async (t) => {
+    // The first chunk arrives well before the cut, so the reader has it when the connection drops.
+    fake.enqueue({ chunks: ['Once ', 'upon ', 'a ', 'time'], cutAfterChunks: 2, chunkDelayMs: 100 })
+    fake.enqueue({ chunks: ['Twice ', 'told.'] })
+    const seen: string[] = []
+    let restarts = 0
+    const stream = llm.streamText(step, { ...PROMPT, restart: () => { restarts++; seen.push('|'); return true } })
+    for await (const delta of stream.textStream) seen.push(delta)
+    t.equal(restarts, 1)
+    t.equal(seen[0], 'Once ')
+    t.same(seen.slice(seen.indexOf('|') + 1), ['Twice ', 'told.'], 'after the restart, only the retry\'s deltas')
+    t.equal((await stream.final).text, 'Twice told.', 'the result holds the retry\'s answer only')
+    t.equal(fake.requests.length, 2)
+
+    fake.reset()
+    fake.setDefault({ chunks: ['Once ', 'upon ', 'a ', 'time'], cutAfterChunks: 2, chunkDelayMs: 100 })
+    let asked = 0
+    const refused = await drain(llm.streamText(step, { ...PROMPT, restart: () => { asked++; return false } }))
+    t.equal(asked, 1)
+    t.match(refused.error, { name: 'LlmError', statusCode: 500 }, 'a reader that cannot start over gets the failure')
+    t.equal(fake.requests.length, 1)
+
+    fake.reset()
+    fake.setDefault({ chunks: ['Once ', 'upon ', 'a ', 'time'], cutAfterChunks: 2, chunkDelayMs: 100 })
+    let again = 0
+    const persistent = await drain(llm.streamText(step, { ...PROMPT, restart: () => { again++; return true } }))
+    t.equal(again, 1, 'one retry per call, as for a silent failure')
+    t.match(persistent.error, { name: 'LlmError', statusCode: 500 })
+    t.equal(fake.requests.length, 2)
+  })
+
   t.test(`${name}: malformed stream data is a 500`, async (t) => {
     fake.setDefault({ malformed: true, chunks: ['never'] })
     const { error } = await drain(llm.streamText(step, PROMPT))
