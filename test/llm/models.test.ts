@@ -36,9 +36,51 @@ t.test('unknown providers and empty names are a 400 LlmError', async (t) => {
   t.throws(() => parseModel('llama-3'), { message: /^Unknown model provider for model "llama-3"/ })
 })
 
+t.test('each refusal says exactly what is wrong, with the code RAPPORT_LLM_UNKNOWN_PROVIDER', async (t) => {
+  const listed = 'openai, anthropic, groq, openrouter, mistral, deepseek, together_ai, xai, gemini, ollama'
+  const long = `x/${'m'.repeat(120)}`
+  const cases: Array<[string, { mock?: boolean }, string]> = [
+    ['', {}, 'Invalid LLM model: the model name is empty'],
+    ['   ', {}, 'Invalid LLM model: the model name is empty'],
+    [undefined as unknown as string, {}, 'Invalid LLM model: the model name is empty'],
+    ['openai/  ', {}, 'Invalid LLM model "openai/": no model name after the provider'],
+    ['Foo/bar', {}, `Unknown model provider "foo" in model "Foo/bar"; use one of ${listed}`],
+    ['foo/bar', { mock: true }, `Unknown model provider "foo" in model "foo/bar"; use one of ${listed}, mock`],
+    ['mock/any', {}, 'Unknown model provider "mock" in model "mock/any": the mock provider is enabled only when the server runs with LLM_MOCK=true'],
+    ['llama-3', {}, 'Unknown model provider for model "llama-3"; prefix it with the provider, e.g. openai/…, anthropic/…, groq/…'],
+    // Only the first 100 characters of a long model string are echoed back.
+    [long, {}, `Unknown model provider "x" in model ${JSON.stringify(`${long.slice(0, 100)}…`)}; use one of ${listed}`]
+  ]
+  for (const [model, options, message] of cases) {
+    t.throws(() => parseModel(model, options), { name: 'LlmError', statusCode: 400, code: 'RAPPORT_LLM_UNKNOWN_PROVIDER', message }, String(model))
+  }
+  t.same(parseModel('mock/any', { mock: true }), { provider: 'mock', modelId: 'any' }, 'the mock provider with LLM_MOCK=true')
+  const exactly100 = `x/${'m'.repeat(98)}`
+  t.throws(() => parseModel(exactly100), { message: `Unknown model provider "x" in model "${exactly100}"; use one of ${listed}` }, '100 characters are shown whole')
+})
+
+t.test('bare model names route by their start only', async (t) => {
+  for (const model of ['my-gpt-4o', 'x-claude-3', 'not-gemini-pro', 'turbo-o1']) {
+    t.throws(() => parseModel(model), { message: /^Unknown model provider for model/ }, model)
+  }
+})
+
 t.test('every provider has a default public base URL', async (t) => {
   t.same(Object.keys(DEFAULT_BASE_URLS).sort(), [...PROVIDERS].sort())
   t.equal(DEFAULT_BASE_URLS.openai, 'https://api.openai.com/v1')
   t.equal(DEFAULT_BASE_URLS.anthropic, 'https://api.anthropic.com/v1')
   t.equal(DEFAULT_BASE_URLS.ollama, 'http://127.0.0.1:11434/v1')
+  t.same({ ...DEFAULT_BASE_URLS }, {
+    openai: 'https://api.openai.com/v1',
+    anthropic: 'https://api.anthropic.com/v1',
+    groq: 'https://api.groq.com/openai/v1',
+    openrouter: 'https://openrouter.ai/api/v1',
+    mistral: 'https://api.mistral.ai/v1',
+    deepseek: 'https://api.deepseek.com/v1',
+    together_ai: 'https://api.together.xyz/v1',
+    xai: 'https://api.x.ai/v1',
+    gemini: 'https://generativelanguage.googleapis.com/v1beta',
+    ollama: 'http://127.0.0.1:11434/v1',
+    mock: ''
+  }, 'the providers\' public endpoints')
 })
