@@ -60,7 +60,8 @@ export function parseModel (model: string, options: { mock?: boolean } = {}): Pa
     if (!isProvider(prefix)) {
       throw new LlmError(400, `Unknown model provider "${prefix}" in model ${shown(trimmed)}; use one of ${PROVIDERS.filter((p) => p !== 'mock' || options.mock === true).join(', ')}`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
     }
-    if (modelId.trim() === '') throw new LlmError(400, `Invalid LLM model ${shown(trimmed)}: no model name after the provider`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
+    // `trimmed` ends in a non-space, so the id after the slash is empty or has something in it.
+    if (modelId === '') throw new LlmError(400, `Invalid LLM model ${shown(trimmed)}: no model name after the provider`, { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' })
     return { provider: prefix, modelId }
   }
   const lower = trimmed.toLowerCase()
