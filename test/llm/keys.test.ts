@@ -3,7 +3,7 @@ import t from 'tap'
 import { resolveSingleStepConfig, resolveStepConfigs } from '../../src/llm/keys.ts'
 
 const opts = { defaultModel: 'gpt-4o-mini', allowServerKey: false }
-const missing = { name: 'LlmError', statusCode: 400, message: 'Missing LLM API key: send X-LLM-API-Key (or X-LLM-<Step>-API-Key for every step)' }
+const missing = { name: 'LlmError', statusCode: 400, code: 'RAPPORT_LLM_KEY_MISSING', message: 'Missing LLM API key: send X-LLM-API-Key (or X-LLM-<Step>-API-Key for every step)' }
 
 t.test('the general key and model apply to every step; the default model fills in', async (t) => {
   t.same(resolveStepConfigs({ 'x-llm-api-key': 'k1' }, opts), {
@@ -64,5 +64,23 @@ t.test('the single-step variant uses X-LLM-API-Key and X-LLM-Model, a body model
     { model: 'openai/gpt-4o', apiKey: 'k' })
   t.same(resolveSingleStepConfig({}, { ...opts, serverKey: 's', allowServerKey: true }), { model: 'gpt-4o-mini', apiKey: 's' })
   t.throws(() => resolveSingleStepConfig({ 'x-llm-eval-api-key': 'k' }, opts),
-    { name: 'LlmError', statusCode: 400, message: 'Missing LLM API key: send X-LLM-API-Key' })
+    { name: 'LlmError', statusCode: 400, code: 'RAPPORT_LLM_KEY_MISSING', message: 'Missing LLM API key: send X-LLM-API-Key' })
+  t.same(resolveSingleStepConfig({ 'x-llm-api-key': 'k', 'x-llm-model': 'gpt-4o' }, { ...opts, model: '  ' }), { model: 'gpt-4o', apiKey: 'k' },
+    'a blank body model falls back to the header')
+  t.same(resolveSingleStepConfig({ 'x-llm-api-key': 'k' }, { ...opts, model: ' openai/gpt-4o ' }), { model: 'openai/gpt-4o', apiKey: 'k' },
+    'the body model is trimmed')
+})
+
+t.test('mock/… models need no key, and only with the mock provider enabled', async (t) => {
+  const mock = { ...opts, defaultModel: 'mock/npc', mock: true }
+  t.same(resolveStepConfigs({}, mock).eval, { model: 'mock/npc', apiKey: '' })
+  t.same(resolveSingleStepConfig({}, mock), { model: 'mock/npc', apiKey: '' })
+  t.same(resolveStepConfigs({ 'x-llm-api-key': 'k' }, mock).response, { model: 'mock/npc', apiKey: 'k' }, 'a key sent is still passed on')
+  t.throws(() => resolveStepConfigs({}, { ...mock, defaultModel: 'gpt-4o-mini' }), missing, 'other models still need one with the mock enabled')
+  t.throws(() => resolveStepConfigs({}, { ...mock, mock: false }), { code: 'RAPPORT_LLM_UNKNOWN_PROVIDER' }, 'without LLM_MOCK the mock provider is unknown')
+})
+
+t.test('a header spelled in another case is found only when the lowercase name is absent', async (t) => {
+  t.equal(resolveStepConfigs({ 'X-LLM-API-KEY': 'upper', 'x-llm-api-key': 'lower' }, opts).eval.apiKey, 'lower')
+  t.equal(resolveStepConfigs({ 'X-Llm-Api-Key': 'mixed' }, opts).eval.apiKey, 'mixed')
 })
