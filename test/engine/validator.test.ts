@@ -527,6 +527,12 @@ t.test('every issue\'s message names its path and says what is wrong in the auth
   raw.machine_links.push({ ...link('quest', 'intro'), condition_type: 'sometimes' })
   refs.variables.push({ key: 'player_class', description: '', default_value: '' }, { key: '', description: '', default_value: '' })
   t.strictSame(messages(checkReferences(refs)), REFS)
+  t.strictSame(checkReferences(refs).map((i) => i.code), [
+    'INVALID_ENUM', 'NOT_INTEGER', 'INVALID_ENUM', 'DUPLICATE_STATE_KEY', 'EMPTY_KEY', 'TERMINAL_OUTCOME_ON_NON_TERMINAL',
+    'DUPLICATE_TRANSITION_ID', 'UNKNOWN_STATE', 'INVALID_ENUM', 'NOT_INTEGER', 'DUPLICATE_OUTPUT_VARIABLE_KEY', 'EMPTY_KEY',
+    'DUPLICATE_MACHINE_ID', 'DUPLICATE_MACHINE_KEY', 'EMPTY_KEY', 'UNKNOWN_MACHINE', 'INVALID_LINK_CONDITION', 'INVALID_LINK_CONDITION',
+    'INVALID_ENUM', 'DUPLICATE_VARIABLE_KEY', 'EMPTY_KEY'
+  ], 'each with its code')
 
   const broken = graph()
   broken.machines[0].states[1].is_initial_state = true
@@ -552,4 +558,17 @@ t.test('every issue\'s message names its path and says what is wrong in the auth
   noInitial.machines[0].is_entry = false
   t.strictSame(messages(validateGraph(noInitial).errors), NO_INITIAL)
   t.strictSame(messages(validateGraph({ machines: [], machine_links: [], variables: [] }).errors), ['machines: the persona has no machine'])
+})
+
+t.test('blank means null, missing or only spaces: for prompts, conditions and numeric link values alike', async (t) => {
+  const g = graph()
+  const raw = g as unknown as { machines: Record<string, unknown>[] & { transitions: Record<string, unknown>[] }[] }
+  raw.machines[0].chat_system_prompt = null
+  raw.machines[0].transitions[0].condition = undefined
+  g.machine_links[0] = link('intro', 'quest', { condition_type: 'score_gte', condition_value: '  ' })
+  t.strictSame(found(validateGraph(g).warnings), [
+    { code: 'EMPTY_PROMPT', path: 'machines[0].chat_system_prompt' },
+    { code: 'EMPTY_CONDITION', path: 'machines[0].transitions[0].condition' }
+  ])
+  t.strictSame(errorsOf(g), [{ code: 'INVALID_LINK_CONDITION', path: 'machine_links[0].condition_value' }], 'spaces are no number (Number("  ") would be 0)')
 })
