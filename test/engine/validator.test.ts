@@ -572,3 +572,13 @@ t.test('blank means null, missing or only spaces: for prompts, conditions and nu
   ])
   t.strictSame(errorsOf(g), [{ code: 'INVALID_LINK_CONDITION', path: 'machine_links[0].condition_value' }], 'spaces are no number (Number("  ") would be 0)')
 })
+
+t.test('a duplicate state key is judged once, as its first state; a transition from an unknown state is only an unknown state', async (t) => {
+  const g = graph()
+  g.machines[0].states.push(state('talk', { prompt_instruction: '' }))
+  t.strictSame(validateGraph(g).warnings, [], 'the duplicate\'s empty instruction is not looked at')
+  t.strictSame(errorsOf(g), [{ code: 'DUPLICATE_STATE_KEY', path: 'machines[0].states[3].state_key' }])
+  const unknown = graph()
+  unknown.machines[0].transitions.push(transition('nowhere', 'done'))
+  t.strictSame(errorsOf(unknown), [{ code: 'UNKNOWN_STATE', path: 'machines[0].transitions[3].from_state_key' }])
+})
