@@ -103,10 +103,17 @@ export interface LlmClient {
 
 const MAX_ATTEMPTS = 2
 
-function languageModel (settings: LlmSettings, step: StepConfig): LanguageModelV3 {
+/**
+ * The provider's model for a step, and whether it has a JSON mode to ask for: Anthropic has none without a
+ * schema (it would only warn), so there the prompt alone carries the format.
+ */
+function providerModel (settings: LlmSettings, step: StepConfig): { model: LanguageModelV3, jsonMode: boolean } {
   const { provider, modelId } = parseModel(step.model, settings)
+  return { model: languageModel(settings, step.apiKey, provider, modelId), jsonMode: provider !== 'anthropic' }
+}
+
+function languageModel (settings: LlmSettings, apiKey: string, provider: ProviderId, modelId: string): LanguageModelV3 {
   const baseURL = (settings.baseUrls[provider] ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
-  const apiKey = step.apiKey
   switch (provider) {
     case 'openai': return createOpenAI({ baseURL, apiKey, fetch: httpFetch }).chat(modelId)
     case 'anthropic': return createAnthropic({ baseURL, apiKey, fetch: httpFetch })(modelId)
@@ -210,16 +217,16 @@ function attemptGuard (timeoutMs: number, callerSignal: AbortSignal | undefined,
   }
 }
 
-/** Whether to ask for the provider's JSON mode; Anthropic has none without a schema (it would only warn), so the prompt carries it there. */
-function jsonMode (step: StepConfig, settings: LlmSettings): boolean {
-  return parseModel(step.model, settings).provider !== 'anthropic'
-}
-
 /** The text parts of a whole answer, joined (reasoning and any other content is not the answer). */
 function answerText (content: Awaited<ReturnType<LanguageModelV3['doGenerate']>>['content']): string {
   let text = ''
   for (const part of content) if (part.type === 'text') text += part.text
   return text
+}
+
+/** A JSON request's prompt: its system prompt followed by the format it must answer in. */
+function withJsonInstruction (request: JsonRequest): JsonRequest {
+  return { ...request, system: `${request.system}\n\n${jsonInstruction(request.schema)}` }
 }
 
 function jsonInstruction (schema: TSchema): string {
@@ -283,7 +290,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
 
   async function generateText (step: StepConfig, request: TextRequest): Promise<TextResult> {
     const started = performance.now()
-    const model = languageModel(settings, step)
+    const { model } = providerModel(settings, step)
     const result = await withRetry(step, request.signal, async (abortSignal) => {
       const answer = await model.doGenerate(callOptions(request, abortSignal, false))
       if (judgeFinish(answer.finishReason, [step.apiKey]) === 'length') throw lengthError()
@@ -294,11 +301,10 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
 
   async function generateJson (step: StepConfig, request: JsonRequest): Promise<JsonResult> {
     const started = performance.now()
-    const model = languageModel(settings, step)
-    const json = jsonMode(step, settings)
-    const system = `${request.system}\n\n${jsonInstruction(request.schema)}`
+    const { model, jsonMode } = providerModel(settings, step)
+    const prompted = withJsonInstruction(request)
     const { text, usage, finish } = await withRetry(step, request.signal, async (abortSignal) => {
-      const answer = await model.doGenerate(callOptions({ ...request, system }, abortSignal, json))
+      const answer = await model.doGenerate(callOptions(prompted, abortSignal, jsonMode))
       // Unparsable or schema-breaking output is the caller's to judge (parseJsonOutput), not a failed call.
       return { text: answerText(answer.content), usage: answer.usage, finish: judgeFinish(answer.finishReason, [step.apiKey]) }
     })
@@ -306,6 +312,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
     return { value, errors, text, usage: toUsage(usage), latencyMs: Math.round(performance.now() - started), model: step.model }
   }
 
+  /** `json`: the request asks for JSON (its reader judges an answer cut at the limit, like generateJson's caller). */
   function streamText (step: StepConfig, request: TextRequest, json = false): TextStream {
     const pending: string[] = []
     let finished = false
@@ -322,7 +329,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
 
     const final = (async (): Promise<TextResult> => {
       const started = performance.now()
-      const model = languageModel(settings, step)
+      const { model, jsonMode } = providerModel(settings, step)
       let text = ''
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw abortedError()
@@ -330,7 +337,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
         let streamed = false
         let completed = false
         try {
-          const { stream } = await model.doStream(callOptions(request, guard.signal, json))
+          const { stream } = await model.doStream(callOptions(request, guard.signal, json && jsonMode))
           let usage: LanguageModelV3Usage | undefined
           let finish: LanguageModelV3FinishReason | undefined
           const reader = stream.getReader()
@@ -411,8 +418,7 @@ export function createLlmClient (settings: LlmSettings): LlmClient {
   }
 
   function streamJson (step: StepConfig, request: JsonRequest): TextStream {
-    const system = `${request.system}\n\n${jsonInstruction(request.schema)}`
-    return streamText(step, { ...request, system }, jsonMode(step, settings))
+    return streamText(step, withJsonInstruction(request), true)
   }
 
   async function validateKey (step: StepConfig): Promise<KeyValidation> {

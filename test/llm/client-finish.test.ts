@@ -92,6 +92,12 @@ for (const [name, step, reasons] of PROVIDERS) {
     const json = await llm.generateJson(step, { ...PROMPT, schema: Answer })
     t.same([json.value, json.errors], [null, ['The answer was cut at the output token limit: answer shorter']])
     t.equal(json.text, '{"ok":true}', 'the cut text is kept for the repair prompt')
+
+    // Streamed JSON too, whether or not the provider has a JSON mode (Anthropic's goes in the prompt).
+    const streamed = llm.streamJson(step, { ...PROMPT, schema: Answer })
+    const read = await drain(streamed)
+    t.equal(read.error, null, 'a cut JSON stream is no failure: its reader judges it')
+    t.match(await streamed.final, { text: '{"ok":true}', cutAtLimit: true })
   })
 
   t.test(`${name}: a content filter stop is a 400 on every call kind`, async (t) => {
