@@ -92,8 +92,3 @@ export function arrivingFields (text: string): ArrivingFields {
     i++
   }
 }
-
-/** The complete top-level fields only (arrivingFields). */
-export function completeFields (text: string): Record<string, unknown> {
-  return arrivingFields(text).fields
-}

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { blankMachine } from '../helpers/machines.ts'
 import { createLlmClient } from '../../src/llm/client.ts'
 import { createSteps } from '../../src/engine/steps.ts'
-import { arrivingFields, completeFields } from '../../src/engine/json-fields.ts'
+import { arrivingFields } from '../../src/engine/json-fields.ts'
 import { outgoingTransitions } from '../../src/engine/core.ts'
 import type { GraphMachine } from '../../src/engine/graph.ts'
 import type { EvaluationInput } from '../../src/engine/prompts.ts'
@@ -96,7 +96,8 @@ t.test('a provider failure before the decision rejects both; nothing is asked wh
   t.equal(fake.requests.length, 1)
 })
 
-t.test('completeFields reads only the fields whose values are complete', async (t) => {
+t.test('arrivingFields reads only the fields whose values are complete', async (t) => {
+  const completeFields = (text: string) => arrivingFields(text).fields
   t.same(completeFields(''), {})
   t.same(completeFields('```json\n{"transition_id": "t'), {})
   t.same(completeFields('{"transition_id": "t2"'), { transition_id: 't2' })

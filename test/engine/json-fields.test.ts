@@ -1,6 +1,8 @@
-// completeFields edge by edge: spacing, literals and numbers at the end of the text, nesting, escapes, and what stops the read.
+// arrivingFields' complete fields edge by edge: spacing, literals and numbers at the end of the text, nesting, escapes, and what stops the read.
 import t from 'tap'
-import { completeFields } from '../../src/engine/json-fields.ts'
+import { arrivingFields } from '../../src/engine/json-fields.ts'
+
+const completeFields = (text: string) => arrivingFields(text).fields
 
 t.test('spaces, tabs and newlines around keys, colons, values and commas', async (t) => {
   t.same(completeFields('{ "a" : 1 , "b" :\t"x" ,\n "c": [ 1 ] }'), { a: 1, b: 'x', c: [1] })
