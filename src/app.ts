@@ -1,9 +1,9 @@
 // buildApp(config): the whole Fastify application — errors, docs, db, auth, limits, routes, in that order.
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
-import AjvCompiler from '@fastify/ajv-compiler'
 import sjson from 'secure-json-parse'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
+import { buildSerializerFactory, buildValidatorFactory } from './compilers.ts'
 import { Errors, sendError } from './errors.ts'
 import { loggerOptions } from './logging.ts'
 import { addSchemas, ErrorResponse } from './schemas/common.ts'
@@ -38,19 +38,6 @@ import sdkPersonaRoutes from './routes/sdk/personas.ts'
 import sdkChatRoutes from './routes/sdk/chat.ts'
 import webChatRoutes from './routes/web/chat.ts'
 
-/**
- * Validators: query strings, params and headers are coerced from strings; JSON bodies are not,
- * so a body must carry real integers and booleans. Unknown body fields are ignored.
- */
-function buildValidatorFactory () {
-  const pool = AjvCompiler()
-  return (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => {
-    const coercing = pool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: 'array' } } as never)
-    const strict = pool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as never)
-    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route as never) : coercing(route as never))
-  }
-}
-
 export interface BuildOptions {
   /** Where logs go (default stdout). */
   logStream?: NodeJS.WritableStream
@@ -73,7 +60,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: true, useDefaults: true, allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() as never } },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() as never, buildSerializer: buildSerializerFactory() as never } },
     frameworkErrors: (err, req, reply) => sendError(req, reply, err as FastifyError)
   }).withTypeProvider<TypeBoxTypeProvider>()
 
