@@ -1,12 +1,12 @@
 // Schema compilers shared across apps: a second app reuses compiled validators and serializers, and never another schema's.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { buildApp } from '../src/app.ts'
 import { buildSerializerFactory, buildValidatorFactory } from '../src/compilers.ts'
 import { testAppConfig } from './helpers/build.ts'
 
 /** An app whose POST /api/v1/probe validates `body` and answers { echo } through `response`. */
-async function probeApp (t: Parameters<Parameters<typeof t.test>[1]>[0], body: TSchema, response: TSchema) {
+async function probeApp (t: Test, body: TSchema, response: TSchema) {
   const app = await buildApp(await testAppConfig(t), {
     extraRoutes: async (api) => {
       api.post('/probe', { schema: { body, querystring: Type.Object({ n: Type.Optional(Type.Integer()) }), response: { 200: response } } },
