@@ -143,7 +143,7 @@ export function evaluationPrompt (input: EvaluationInput): Prompt {
       labelled('The player loses when', machine.creator_lose_condition)
     ),
     sections(
-      `Current state: ${state.state_key}${state.label ? ` (${state.label})` : ''}`,
+      `Current state: ${state.state_key}${state.label.trim() !== '' ? ` (${state.label.trim()})` : ''}`,
       labelled(`What ${persona.name} is doing in this state`, state.prompt_instruction)
     ),
     transitions.length > 0
