@@ -291,6 +291,26 @@ t.test('no transition: null, unknown and foreign ids change nothing', async (t) 
   t.strictSame(apply(m, { ...from, current_state: 'gone' }, 't-pass'), { ...expected, current_state: 'gone' }, 'current state not in the machine')
 })
 
+t.test('a move to a state the machine does not define continues without an outcome instead of throwing', async (t) => {
+  // The validator refuses such a graph; the core still only ends a machine on a terminal state it can find.
+  for (const mode of ['scoring', 'pass_fail'] as const) {
+    const m = machine(mode)
+    m.transitions.push(transition('t-astray', 'start', 'nowhere', 'pass', 1))
+    t.strictSame(apply(m, { score: 1 }, 't-astray'), {
+      decision: 'pass',
+      follow_up: false,
+      transition: m.transitions[9],
+      current_state: 'nowhere',
+      score: 2,
+      redirect_count: 0,
+      outcome: null,
+      machine_completed: false,
+      state_changed: true,
+      unlocked: []
+    }, mode)
+  }
+})
+
 t.test('redirect_count resets only when the state changes', async (t) => {
   const m = machine()
   t.equal(apply(m, { redirect_count: 0 }, 't-redirect').redirect_count, 1, 'first redirect')
@@ -356,12 +376,18 @@ t.test('evaluateLinks edge cases', async (t) => {
     link('main', 'next', 'always', null, true)
   ], 'ACCEPT', 3, noProgress), [{ machine_key: 'next', is_auto_advance: true }], 'one entry per target, auto-advancing if any matching link does')
   t.strictSame(evaluateLinks('main', [
+    link('main', 'next', 'score_gte', '1'),
+    link('main', 'next', 'always', null)
+  ], 'ACCEPT', 3, noProgress), [{ machine_key: 'next', is_auto_advance: false }], 'and not auto-advancing when none does')
+  t.strictSame(evaluateLinks('main', [
     link('main', 'a', 'score_gte', null),
     link('main', 'b', 'score_lte', ''),
     link('main', 'c', 'score_gte', 'lots'),
     link('main', 'd', 'outcome', 'accept'),
+    link('main', 'e', 'score_gte', '  '),
+    { ...link('main', 'f', 'always', null), condition_type: 'sometimes' as GraphLink['condition_type'] },
     link('main', 'main', 'always', null)
-  ], 'ACCEPT', 0, noProgress), [], 'invalid condition values and self links never match')
+  ], 'ACCEPT', 0, noProgress), [], 'invalid condition values (spaces too, though Number("  ") is 0), unknown condition types and self links never match')
 })
 
 t.test('completion unlocks linked machines through applyEvaluation', async (t) => {
