@@ -100,7 +100,7 @@ export function machineSchema<T> (schema: TSchema, parts: Record<string, TSchema
   }
 }
 
-const generationFailed = () => new LlmError(500, 'Scenario generation failed: the model did not produce a valid machine after one repair round. Try again or rephrase the idea', { code: 'RAPPORT_LLM_PROVIDER_ERROR' })
+const generationFailed = () => new LlmError(500, 'Scenario generation failed: the model did not produce a valid machine after one repair round. Try again or rephrase the idea')
 
 /** The authoring steps, over an LLM client. */
 export function createAuthoring (llm: LlmClient) {
@@ -111,7 +111,7 @@ export function createAuthoring (llm: LlmClient) {
       if (result.value === null) {
         result = await llm.generateJson(step, { system: IDENTITY_SYSTEM, messages: [...messages, { role: 'assistant', content: result.text }, { role: 'user', content: repairMessage(result.errors) }], schema: GeneratedIdentity })
       }
-      if (result.value === null) throw new LlmError(500, 'Identity generation failed: the model did not produce valid JSON. Try again', { code: 'RAPPORT_LLM_PROVIDER_ERROR' })
+      if (result.value === null) throw new LlmError(500, 'Identity generation failed: the model did not produce valid JSON. Try again')
       return result.value as GeneratedIdentityT
     },
 
@@ -138,7 +138,7 @@ export function createAuthoring (llm: LlmClient) {
       const content = instruction ? `Instruction from the author: ${instruction}\n\nText:\n${text}` : `Text:\n${text}`
       const result = await llm.generateText(step, { system, messages: [{ role: 'user', content }], temperature: 0.4 })
       const polished = result.text.trim().replace(/^"([\s\S]*)"$/, '$1').trim()
-      if (!polished) throw new LlmError(500, 'Polish failed: the model returned no text. Try again', { code: 'RAPPORT_LLM_PROVIDER_ERROR' })
+      if (!polished) throw new LlmError(500, 'Polish failed: the model returned no text. Try again')
       return polished
     }
   }

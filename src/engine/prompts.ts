@@ -35,12 +35,12 @@ export const MAX_MEMORY_CHARS = 2000
 const PRONOUNS: Record<PlayerGender, string> = { female: 'she/her', male: 'he/him', 'non-binary': 'they/them' }
 
 /** Joins non-empty sections with blank lines. */
-function sections (...parts: Array<string | null | undefined | false>): string {
-  return parts.map((p) => (typeof p === 'string' ? p.trim() : '')).filter((p) => p !== '').join('\n\n')
+function sections (...parts: string[]): string {
+  return parts.map((p) => p.trim()).filter((p) => p !== '').join('\n\n')
 }
 
-function labelled (label: string, text: string | null | undefined): string {
-  const t = text?.trim() ?? ''
+function labelled (label: string, text: string): string {
+  const t = text.trim()
   return t === '' ? '' : `${label}: ${t}`
 }
 

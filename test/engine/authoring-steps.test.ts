@@ -1,7 +1,8 @@
 // The authoring steps over a recording stand-in LLM client: what each prompt says, the one repair round, the failures, the schema helpers.
 import t from 'tap'
 import { Type, Kind } from '@sinclair/typebox'
-import { createAuthoring, inlineRefs, machineSchema } from '../../src/engine/authoring.ts'
+import { Value } from '@sinclair/typebox/value'
+import { createAuthoring, GeneratedIdentity, inlineRefs, machineSchema, type PolishField } from '../../src/engine/authoring.ts'
 import type { ChatMessage, JsonResult, LlmClient, TextResult } from '../../src/llm/client.ts'
 
 const STEP = { model: 'gpt-4o-mini', apiKey: 'sk-test' }
@@ -121,4 +122,63 @@ t.test('polish: guidance for the field, the author\'s instruction, quotes and bl
   t.match(calls[1].system, /Keep its purpose and register\./)
   t.equal(await authoring.polish(STEP, 'old', 'description', null), 'a "quoted" word', 'only the outer quotes go')
   await t.rejects(authoring.polish(STEP, 'old', 'general', null), { statusCode: 500, message: 'Polish failed: the model returned no text. Try again', code: 'RAPPORT_LLM_PROVIDER_ERROR' })
+})
+
+t.test('a generated identity must have a name (1–100), a description (1–500) and an identity prompt (1–8000)', async (t) => {
+  const ok = (over: Partial<typeof IDENTITY>) => Value.Check(GeneratedIdentity, { ...IDENTITY, ...over })
+  t.ok(ok({ name: 'n'.repeat(100), description: 'd'.repeat(500), persona_identity_prompt: 'p'.repeat(8000) }), 'every maximum is allowed')
+  for (const [field, max] of [['name', 100], ['description', 500], ['persona_identity_prompt', 8000]] as const) {
+    t.notOk(ok({ [field]: '' }), `an empty ${field} is refused`)
+    t.notOk(ok({ [field]: 'x'.repeat(max + 1) }), `a ${field} over ${max} characters is refused`)
+  }
+  const { llm, calls } = fakeLlm([IDENTITY])
+  await createAuthoring(llm).generateIdentity(STEP, 'x')
+  t.equal(calls[0].schema, GeneratedIdentity, 'the answer is checked against it')
+})
+
+t.test('polish: each field has its own guidance', async (t) => {
+  const guidance: Record<PolishField, string> = {
+    persona_identity_prompt: 'It is a character identity prompt in the second person ("You are …"): keep every fact, sharpen voice, manner and boundaries.',
+    prompt_instruction: 'It is the instruction for one state of a conversation: say plainly what the character does and aims for in that state.',
+    condition: 'It is a transition condition judged by an evaluator against the player\'s message: make it one unambiguous, checkable sentence.',
+    description: 'It is a short public description shown to players: one or two vivid sentences in the third person.',
+    chat_system_prompt: 'It is the scenario part of the character\'s system prompt: clear guidance on behaviour during the scenario.',
+    general: 'Keep its purpose and register.'
+  }
+  for (const [field, text] of Object.entries(guidance) as Array<[PolishField, string]>) {
+    const { llm, calls } = fakeLlm(['new'])
+    await createAuthoring(llm).polish(STEP, 'old', field, null)
+    t.equal(calls[0].system, 'You are an editor for game-character authoring. Rewrite the text you are given in place: same meaning, same language, same facts, ' +
+      `better wording. ${text} Answer with the rewritten text only, without quotes or commentary.`, field)
+  }
+})
+
+t.test('polish strips only quotes around the whole answer, then the blanks inside them', async (t) => {
+  const { llm } = fakeLlm(['"  Spaced out.  "', 'He said "hi"', '"Hi" she said'])
+  const authoring = createAuthoring(llm)
+  t.equal(await authoring.polish(STEP, 'old', 'general', null), 'Spaced out.')
+  t.equal(await authoring.polish(STEP, 'old', 'general', null), 'He said "hi"', 'a quote at the end only is kept')
+  t.equal(await authoring.polish(STEP, 'old', 'general', null), '"Hi" she said', 'a quote at the start only is kept')
+})
+
+t.test('generateScenario: an answer that is no JSON is repaired with the parse errors; the repair lists at most 20 problems', async (t) => {
+  const schema = machineSchema<{ machine_key: string }>(Machine, { State })
+  const good = { machine_key: 'gate', states: [{ state_key: 'a' }] }
+  const notJson = fakeLlm([undefined, good])
+  t.same(await createAuthoring(notJson.llm).generateScenario(STEP, persona, null, schema, () => []), good)
+  t.same(notJson.calls[1].messages.slice(1), [
+    { role: 'assistant', content: 'not json' },
+    { role: 'user', content: 'That answer cannot be used:\n- /: is not JSON\nAnswer again with the corrected JSON only.' }
+  ])
+  const issues = Array.from({ length: 25 }, (_, i) => ({ path: `states[${i}]`, message: 'is wrong', severity: 'error' as const, code: 'X' }))
+  const many = fakeLlm([good, good])
+  let first = true
+  await createAuthoring(many.llm).generateScenario(STEP, persona, null, schema, () => { const out = first ? issues : []; first = false; return out })
+  const lines = Array.from({ length: 20 }, (_, i) => `- states[${i}]: is wrong`)
+  t.equal(many.calls[1].messages[2].content, `That answer cannot be used:\n${lines.join('\n')}\nAnswer again with the corrected JSON only.`)
+})
+
+t.test('inlineRefs keeps null values (defaults, consts) as they are', async (t) => {
+  const out = inlineRefs({ type: 'object', properties: { a: { type: ['string', 'null'], default: null } } } as never, {}) as any
+  t.same(out, { type: 'object', properties: { a: { type: ['string', 'null'], default: null } } })
 })

@@ -18,11 +18,12 @@ const bridge = blankMachine({
   creator_objective: 'Cross the bridge.',
   creator_win_condition: 'Pays the toll.',
   creator_lose_condition: 'Threatens the keeper.',
-  chat_system_prompt: 'Speak in short, gruff sentences.',
-  system_evaluation_prompt: 'Be strict about coins.',
+  // Authored texts arrive with stray whitespace; every section is trimmed.
+  chat_system_prompt: '  Speak in short, gruff sentences.\n',
+  system_evaluation_prompt: '\nBe strict about coins.  ',
   system_summarization_prompt: 'Note every coin mentioned.',
   states: [
-    state('ask', { label: 'Asking', prompt_instruction: 'Ask for a coin.', is_initial_state: true, follow_up_condition: 'The player mentions a coin without showing it' }),
+    state('ask', { label: ' Asking ', prompt_instruction: 'Ask for a coin.', is_initial_state: true, follow_up_condition: 'The player mentions a coin without showing it' }),
     state('done', { is_terminal_state: true, prompt_instruction: 'Let them pass.' })
   ],
   transitions: [
@@ -208,7 +209,7 @@ t.test('bound cuts at a word boundary when one is near the end, else mid-word, a
   t.equal(bound('abcdef', 6), 'abcdef')
   t.equal(bound('one two three four', 17), 'one two three…', 'the last space within the limit is past 60 %: cut there')
   t.equal(bound('onetwothree four', 10), 'onetwothr…', 'no space past 60 % of the limit: cut mid-word, max - 1 characters')
-  t.equal(bound('abcde fghij', 10), 'abcde fgh…', 'a space at exactly 60 % is not past it')
+  t.equal(bound('abcdef ghijk', 10), 'abcdef gh…', 'a space at exactly 60 % is not past it')
   t.equal(bound('abcdefg hij', 10), 'abcdefg…', 'a space just past 60 %')
   t.equal(bound('x'.repeat(20), 10).length, 10, 'the result never exceeds the limit')
 })
@@ -217,6 +218,9 @@ t.test('appendMemory keeps the newest paragraphs within MAX_MEMORY_CHARS', async
   t.equal(appendMemory('', 'First.'), 'First.')
   t.equal(appendMemory('First.\n\n\n\nSecond.', '  Third.  '), 'First.\n\nSecond.\n\nThird.', 'paragraphs split on blank lines, trimmed, empty ones dropped')
   t.equal(appendMemory('First.', ' '), 'First.', 'an empty paragraph adds nothing')
+  t.equal(appendMemory('  Line one\nline two  \n\n Second. ', 'Third.'), 'Line one\nline two\n\nSecond.\n\nThird.', 'a single line break stays inside its paragraph')
+  const oversized = 'z'.repeat(MAX_MEMORY_CHARS + 10)
+  t.equal(appendMemory(oversized, ''), oversized, 'the last paragraph is never dropped, even one stored longer than the limit')
   const long = 'y'.repeat(MAX_MEMORY_CHARS - 10)
   t.equal(appendMemory(`old one\n\n${long}`, 'new'), `${long}\n\nnew`, 'the oldest paragraphs go first, until the rest fits')
   t.equal(appendMemory('a'.repeat(100), 'b'.repeat(MAX_MEMORY_CHARS + 50)).length, MAX_MEMORY_CHARS, 'one oversized paragraph is bounded, never dropped')
