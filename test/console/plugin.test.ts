@@ -2,8 +2,10 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
+import swagger from '@fastify/swagger'
 import consolePlugin, { NOT_BUILT } from '../../src/plugins/console.ts'
 import { build } from '../helpers/build.ts'
 import { sendError } from '../../src/errors.ts'
@@ -37,13 +39,14 @@ t.test('GET /console/ answers index.html, uncached; hashed assets are cached for
   t.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable')
 })
 
-t.test('the app\'s own paths under /console/ answer index.html (reload keeps the page); /console redirects', async (t) => {
+t.test('the app\'s own paths under /console/ answer index.html, uncached (reload keeps the page); /console redirects', async (t) => {
   const app = await serve(fakeBuild())
   t.teardown(() => app.close())
   for (const path of ['/console/keys', '/console/personas/5f0c8f7e-3c1a-4b8e-9a57-1d2b3c4d5e6f']) {
     const res = await app.inject(path)
     t.equal(res.statusCode, 200, path)
     t.equal(res.body, '<!doctype html><title>console</title>', path)
+    t.equal(res.headers['cache-control'], 'no-cache', path)
   }
   const bare = await app.inject('/console')
   t.equal(bare.statusCode, 302)
@@ -66,4 +69,34 @@ t.test('the app serves the console next to the API, outside the OpenAPI document
   t.notOk(Object.keys(doc.paths).some((p) => p.startsWith('/console')))
   const res = await app.inject('/console')
   t.equal(res.statusCode, 302)
+})
+
+async function documented (root: string) {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } })
+  await app.register(consolePlugin, { root })
+  app.get('/api', async () => ({}))
+  await app.ready()
+  return Object.keys(app.swagger().paths ?? {})
+}
+
+t.test('the console\'s routes stay out of the OpenAPI document, built or not', async (t) => {
+  t.same(await documented(fakeBuild()), ['/api'])
+  t.same(await documented(join(tmpdir(), 'rapport-console-missing')), ['/api'])
+})
+
+t.test('without a build the server logs how to build the console', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+  const app = Fastify({ logger: { level: 'warn', stream } })
+  t.teardown(() => app.close())
+  await app.register(consolePlugin, { root: join(tmpdir(), 'rapport-console-missing') })
+  await app.ready()
+  t.same(lines.map((l) => JSON.parse(l)).map(({ level, msg }) => ({ level, msg })), [{ level: 40, msg: NOT_BUILT }])
+  const built = Fastify({ logger: { level: 'warn', stream } })
+  t.teardown(() => built.close())
+  await built.register(consolePlugin, { root: fakeBuild() })
+  await built.ready()
+  t.equal(lines.length, 1, 'nothing logged when the console is built')
 })

@@ -1,6 +1,7 @@
-// The wiring plugins alone: db (pragmas, closed with the server), repositories (a disabled owner's keys), chat (configured base URLs), CORS.
+// The wiring plugins alone: db (pragmas, closed with the server), repositories (a disabled owner's keys, ping, dependencies), chat (configured base URLs, close), CORS.
 import t from 'tap'
 import Fastify from 'fastify'
+import fp from 'fastify-plugin'
 import dbPlugin from '../../src/plugins/db.ts'
 import repositoriesPlugin from '../../src/plugins/repositories.ts'
 import chatPlugin from '../../src/plugins/chat.ts'
@@ -76,4 +77,58 @@ t.test('CORS: none without origins; listed origins, or any with *, get the API\'
   await registerCors(any, ['https://game.example', '*'])
   any.get('/x', async () => ({}))
   t.equal((await any.inject({ url: '/x', headers: { origin: 'https://anywhere.example' } })).headers['access-control-allow-origin'], 'https://anywhere.example')
+})
+
+t.test('repositories need db, chat needs repositories; each is known by its name to the plugins that depend on it', async (t) => {
+  const noDb = Fastify()
+  t.teardown(() => noDb.close())
+  await t.rejects(async () => { await noDb.register(repositoriesPlugin) }, /dependency 'db'/)
+  const noRepos = Fastify()
+  t.teardown(() => noRepos.close())
+  await noRepos.register(dbPlugin, { databaseUrl: ':memory:' })
+  const config = loadConfig({ DATABASE_URL: ':memory:', JWT_SECRET: 'test-secret-test-secret-test-secret!' })
+  await t.rejects(async () => { await noRepos.register(chatPlugin, { llm: config.llm, chat: config.chat }) }, /dependency 'repositories'/)
+
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.register(chatPlugin, { llm: config.llm, chat: config.chat })
+  await app.register(fp(async () => {}, { name: 'after-chat', dependencies: ['repositories', 'chat'] }))
+  await app.ready()
+  t.ok(app.hasPlugin('repositories') && app.hasPlugin('chat'))
+})
+
+t.test('repositories: ping answers while the database is open and fails once it is closed', async (t) => {
+  const app = Fastify()
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.ready()
+  await t.resolves(app.repos.ping())
+  await app.close()
+  await t.rejects(app.repos.ping(), /not open/)
+})
+
+t.test('chat: closing the server closes the chat service, giving background work 3 s', async (t) => {
+  const config = loadConfig({ DATABASE_URL: ':memory:', JWT_SECRET: 'test-secret-test-secret-test-secret!' })
+  const app = Fastify()
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.register(chatPlugin, { llm: config.llm, chat: config.chat })
+  await app.ready()
+  const calls: unknown[] = []
+  const close = app.chat.close
+  app.chat.close = async (ms) => { calls.push(ms); await close(ms) }
+  await app.close()
+  t.same(calls, [3000])
+})
+
+t.test('CORS: without origins no preflight is answered', async (t) => {
+  const none = Fastify()
+  t.teardown(() => none.close())
+  await registerCors(none, [])
+  none.get('/x', async () => ({}))
+  const preflight = await none.inject({ method: 'OPTIONS', url: '/x', headers: { origin: 'https://game.example', 'access-control-request-method': 'GET' } })
+  t.equal(preflight.statusCode, 404)
+  t.equal((await none.inject({ url: '/x', headers: { origin: 'https://game.example' } })).headers.vary, undefined)
 })
