@@ -1,5 +1,6 @@
 // The wiring plugins alone: db (pragmas, closed with the server), repositories (a disabled owner's keys, ping, dependencies), chat (configured base URLs, close), CORS.
 import t from 'tap'
+import https from 'node:https'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import dbPlugin from '../../src/plugins/db.ts'
@@ -131,4 +132,22 @@ t.test('CORS: without origins no preflight is answered', async (t) => {
   const preflight = await none.inject({ method: 'OPTIONS', url: '/x', headers: { origin: 'https://game.example', 'access-control-request-method': 'GET' } })
   t.equal(preflight.statusCode, 404)
   t.equal((await none.inject({ url: '/x', headers: { origin: 'https://game.example' } })).headers.vary, undefined)
+})
+
+t.test('chat: an empty or missing base URL leaves the provider\'s default', async (t) => {
+  const urls: string[] = []
+  const request = https.request
+  // Nothing leaves the machine: the request is recorded and refused before any connection.
+  https.request = ((url: URL) => { urls.push(String(url)); throw new Error('offline test') }) as typeof https.request
+  t.teardown(() => { https.request = request })
+  // loadConfig already drops empty settings; the plugin also takes its options from other callers.
+  const config = loadConfig({ DATABASE_URL: ':memory:', JWT_SECRET: 'test-secret-test-secret-test-secret!' })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(dbPlugin, { databaseUrl: ':memory:' })
+  await app.register(repositoriesPlugin)
+  await app.register(chatPlugin, { llm: { ...config.llm, baseUrls: { openai: '', anthropic: undefined } }, chat: config.chat })
+  await app.ready()
+  await t.rejects(app.llm.generateText({ model: 'gpt-4o-mini', apiKey: 'sk-test-0123456789abcdef' }, { system: 'Be brief.', messages: [{ role: 'user', content: 'hello' }] }))
+  t.ok(urls.length > 0 && urls.every((u) => u === 'https://api.openai.com/v1/chat/completions'), urls.join(' '))
 })
