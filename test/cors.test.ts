@@ -47,9 +47,9 @@ t.test('preflight allows every header the API reads and may be cached', async (t
   t.equal(res.headers['access-control-max-age'], '600')
 })
 
-t.test('rate-limit headers and Retry-After are exposed on answers, errors and 429s', async (t) => {
+t.test('rate-limit headers, Retry-After and the request id are exposed on answers, errors and 429s', async (t) => {
   const app = await build(t, { CORS_ORIGINS: GAME, RATE_LIMIT_GENERAL: '2' })
-  const exposed = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'idempotent-replayed']
+  const exposed = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id', 'idempotent-replayed']
   const ok = await app.inject({ method: 'GET', url: '/api/v1/personas', headers: { origin: GAME } })
   const unauthorized = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { origin: GAME } })
   const limited = await app.inject({ method: 'GET', url: '/api/v1/personas', headers: { origin: GAME } })

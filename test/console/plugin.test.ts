@@ -1,5 +1,5 @@
 // The console plugin: files under /console/, index.html for the app's own paths, a clear 404 when the build is missing.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger'
 import consolePlugin, { NOT_BUILT } from '../../src/plugins/console.ts'
 import { build } from '../helpers/build.ts'
 import { sendError } from '../../src/errors.ts'
+import { repoPath } from '../../src/paths.ts'
 
 function fakeBuild () {
   const root = mkdtempSync(join(tmpdir(), 'rapport-console-'))
@@ -53,14 +54,27 @@ t.test('the app\'s own paths under /console/ answer index.html, uncached (reload
   t.equal(bare.headers.location, '/console/')
 })
 
-t.test('without a build every /console path answers 404 saying how to build it', async (t) => {
-  const app = await serve(join(tmpdir(), 'rapport-console-missing'))
-  t.teardown(() => app.close())
-  for (const path of ['/console/', '/console/keys']) {
-    const res = await app.inject(path)
-    t.equal(res.statusCode, 404, path)
-    t.same(res.json(), { error: { message: NOT_BUILT } })
+t.test('without a build (no folder, or a folder without index.html) every /console path answers 404 saying how to build it', async (t) => {
+  for (const root of [join(tmpdir(), 'rapport-console-missing'), mkdtempSync(join(tmpdir(), 'rapport-console-empty-'))]) {
+    const app = await serve(root)
+    t.teardown(() => app.close())
+    for (const path of ['/console/', '/console/keys']) {
+      const res = await app.inject(path)
+      t.equal(res.statusCode, 404, path)
+      t.same(res.json(), { error: { message: NOT_BUILT } })
+    }
   }
+})
+
+t.test('by default the console is served from the repository\'s console/dist', async (t) => {
+  const index = repoPath('console', 'dist', 'index.html')
+  const app = Fastify()
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, err as never))
+  t.teardown(() => app.close())
+  await app.register(consolePlugin)
+  const res = await app.inject('/console/keys')
+  if (existsSync(index)) t.same([res.statusCode, res.body], [200, readFileSync(index, 'utf8')])
+  else t.same([res.statusCode, res.json()], [404, { error: { message: NOT_BUILT } }])
 })
 
 t.test('the app serves the console next to the API, outside the OpenAPI document', async (t) => {
