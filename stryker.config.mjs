@@ -27,6 +27,8 @@ const testFiles = readdirSync('test', { recursive: true })
 // Test files run without tap's runner, so its per-file timeout (30 s by default) comes from the environment. A mutant that
 // makes requests hang fails its file after 180 s instead of waiting for Stryker's own (much longer) per-mutant timeout.
 process.env.TAP_TIMEOUT ??= '180'
+// A test file stops at its first failing assertion: one is enough to kill a mutant, and the rest of a slow service file is skipped.
+process.env.TAP_BAIL ??= '1'
 const name = targets.length === FOLDERS.length && FOLDERS.every((f) => targets.includes(f)) ? 'all' : targets.map((f) => f.replace(/\.ts$/, '').replace(/\//g, '-')).join('+')
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
