@@ -4,6 +4,8 @@ import { bearer, register } from '../helpers/build.ts'
 import { chatSetup, roleOf, transitionHandles, type ChatSetup } from '../helpers/chat.ts'
 import type { FakeScript } from '../helpers/fake-llm.ts'
 import { parseSse } from '../helpers/sse.ts'
+import { DEFAULT_PIPELINE } from '../../src/engine/chat-pipeline.ts'
+import { loadConfig } from '../../src/config.ts'
 
 const SPECULATED = 'Words nobody should see.'
 
@@ -128,6 +130,10 @@ t.test('X-Rapport-Speculative-Reply overrides the setting per request; another v
   const bad = await send('maybe')
   t.equal(bad.statusCode, 400)
   t.match(bad.json(), { error: { message: /x-rapport-speculative-reply/ } })
+
+  const on = await setup(t)
+  t.equal((await on.sdk('POST', `/chat/${on.persona.id}/message`, { user_session_id: 'p1', message: 'Hm' }, { 'x-rapport-speculative-reply': 'off' })).statusCode, 200)
+  t.match((await lastTrace(on)).trace.timeline, { speculation: 'off' }, '"off" turns an enabled setting off for the request')
 })
 
 t.test('the sequential pipeline decides from the whole evaluation', async (t) => {
@@ -208,6 +214,26 @@ t.test('a handle still arriving that only one offered transition begins with sta
   const last = await lastTrace(c)
   t.match(last.trace, { decision: 'pass', timeline: { speculation: 'used' } })
   t.ok(last.trace.wasted_tokens.tokens_in > 0, 'the unchanged reply\'s prompt counts as wasted')
+  const tl = last.trace.timeline
+  t.ok(tl.decision_ms >= 3000, 'the decision came with the rest of the evaluation')
+  t.equal(tl.reply_first_token_ms, tl.decision_ms, 'a reply that answered before the decision reaches the player at the decision')
+})
+
+t.test('a discarded reply that already answered counts its output tokens as wasted too', async (t) => {
+  const c = await setup(t, { ADMIN_EMAILS: 'root@example.com' })
+  c.fake.setDefault((req) => roleOf(req) === 'evaluate'
+    ? { ...choosing(c, 'door:approach->vibe_check:pass'), firstTokenDelayMs: 500 }
+    : { text: 'A line in whatever state this prompt is for.' })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'I came for the DJ' })
+  t.equal(res.statusCode, 200)
+  const replies = c.requestsOf('reply').slice(1)
+  t.equal(replies.length, 2, 'the unchanged reply (answered, then discarded) and the turn\'s reply')
+  const last = await lastTrace(c)
+  t.match(last.trace, { decision: 'pass', timeline: { speculation: 'discarded' } })
+  t.ok(last.trace.wasted_tokens.tokens_out > 0, 'the discarded answer\'s output tokens are wasted')
+  const root = await register(c.app, 'root@example.com')
+  const stats = (await c.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: bearer(root) })).json().last_24h
+  t.equal(stats.speculation_wasted_tokens_out, last.trace.wasted_tokens.tokens_out)
 })
 
 t.test('a follow-up that overrules the handle heard first: the reply started on the guess is aborted upstream, never streamed or committed', async (t) => {
@@ -238,4 +264,22 @@ t.test('a follow-up that overrules the handle heard first: the reply started on 
   t.equal(last.content, 'Sam who?')
   t.match(last.trace, { timeline: { speculation: 'discarded' } })
   t.ok(last.trace.wasted_tokens.tokens_in > 0)
+})
+
+t.test('a chat service built without pipeline settings runs the server\'s default pipeline', async (t) => {
+  t.same(DEFAULT_PIPELINE, loadConfig({ DATABASE_URL: ':memory:', JWT_SECRET: 'test-secret-test-secret-test-secret!' }).chat)
+})
+
+t.test('a likely transition whose reply is one already started starts nothing more', async (t) => {
+  const c = await setup(t)
+  // The redirect keeps the state: its reply request is the unchanged one, started with the turn.
+  const handle = transitionHandles(c.saved).get(c.tid('door:approach->approach:redirect'))!
+  c.fake.setDefault((req) => roleOf(req) === 'evaluate'
+    ? { chunks: ['{"transition_id": "', handle, '", "follow_up": false, "reason": "Pushy."}'], chunkDelayMs: 300 }
+    : { text: 'Not with that attitude.' })
+  const res = await c.sdk('POST', `/chat/${c.persona.id}/message/stream`, { user_session_id: 'p1', message: 'Let me in' })
+  t.match(parseSse(res.body).at(-1), { event: 'done', data: { message: 'Not with that attitude.', decision: 'redirect' } })
+  t.equal(c.requestsOf('reply').slice(1).length, 1, 'one reply request for the turn, not a second identical one')
+  t.equal(c.fake.aborted, 0)
+  t.match((await lastTrace(c)).trace, { timeline: { speculation: 'used' }, wasted_tokens: { tokens_in: 0, tokens_out: 0 } })
 })
