@@ -224,16 +224,22 @@ t.test('a discarded reply that already answered counts its output tokens as wast
   c.fake.setDefault((req) => roleOf(req) === 'evaluate'
     ? { ...choosing(c, 'door:approach->vibe_check:pass'), firstTokenDelayMs: 500 }
     : { text: 'A line in whatever state this prompt is for.' })
+  const root = await register(c.app, 'root@example.com')
+  const statsNow = async () => (await c.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: bearer(root) })).json().last_24h
+  const before = await statsNow()
   const res = await c.sdk('POST', `/chat/${c.persona.id}/message`, { user_session_id: 'p1', message: 'I came for the DJ' })
   t.equal(res.statusCode, 200)
   const replies = c.requestsOf('reply').slice(1)
   t.equal(replies.length, 2, 'the unchanged reply (answered, then discarded) and the turn\'s reply')
   const last = await lastTrace(c)
   t.match(last.trace, { decision: 'pass', timeline: { speculation: 'discarded' } })
-  t.ok(last.trace.wasted_tokens.tokens_out > 0, 'the discarded answer\'s output tokens are wasted')
-  const root = await register(c.app, 'root@example.com')
-  const stats = (await c.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: bearer(root) })).json().last_24h
-  t.equal(stats.speculation_wasted_tokens_out, last.trace.wasted_tokens.tokens_out)
+  const { evaluate, reply } = last.trace.steps
+  const wasted = last.trace.wasted_tokens
+  t.ok(wasted.tokens_out > 0 && evaluate.tokens_out > 0 && reply.tokens_out > 0, 'every part spent output tokens')
+  const after = await statsNow()
+  t.equal(after.speculation_wasted_tokens_out - before.speculation_wasted_tokens_out, wasted.tokens_out)
+  t.equal(after.llm_tokens_in - before.llm_tokens_in, evaluate.tokens_in + reply.tokens_in + wasted.tokens_in, 'the turn counts evaluation, reply and wasted input tokens')
+  t.equal(after.llm_tokens_out - before.llm_tokens_out, evaluate.tokens_out + reply.tokens_out + wasted.tokens_out, 'and the same output tokens')
 })
 
 t.test('a follow-up that overrules the handle heard first: the reply started on the guess is aborted upstream, never streamed or committed', async (t) => {
