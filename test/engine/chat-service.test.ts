@@ -65,7 +65,7 @@ interface Setup {
   owner: Account
   personaId: string
   viewer: Viewer
-  machines: Record<string, { machine_id: string, transitions: Array<{ transition_id: string, from_state_key: string, to_state_key: string, decision_type: string, condition: string }> }>
+  machines: Record<string, { machine_id: string, states: Array<{ state_key: string, follow_up_condition: string | null }>, transitions: Array<{ transition_id: string, from_state_key: string, to_state_key: string, decision_type: string, condition: string }> }>
   /** The id of the transition of `machineKey` from → to. */
   tid: (machineKey: string, from: string, to: string) => string
   target: (userSessionId?: string, machineId?: string | null) => { viewer: Viewer, personaId: string, machineId: string | null, userSessionId: string }
@@ -197,7 +197,8 @@ t.test('a scripted playthrough: redirect, pass, follow-up, pass, completion with
   t.strictSame(await send(s, 'Sam'), {
     message: 'Sam who? Invited by whom?', current_state: 'guest_list', score: 0, outcome: null, decision: null, follow_up: true, redirect_count: 0, machine_completed: false, ...base
   })
-  t.match(requestsOf('reply').at(-1)!.system, /Ask one short clarifying question/)
+  const condition = s.machines.door.states.find((st) => st.state_key === 'guest_list')?.follow_up_condition?.trim() ?? 'missing'
+  t.ok(requestsOf('reply').at(-1)!.system.includes(`answer is not clear enough yet (${condition}). Ask one short clarifying question`), 'the clarifying question names the state\'s follow-up condition')
 
   plan.eval.push(choose(s.tid('door', 'guest_list', 'vibe_check')))
   t.match(await send(s, 'Sam Okafor, Margo invited me'), { current_state: 'vibe_check', score: 2, decision: 'pass' })
