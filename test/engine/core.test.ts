@@ -12,24 +12,10 @@ import type {
   DecisionType,
   GraphLink,
   GraphMachine,
-  GraphState,
   GraphTransition,
   ScoringMode
 } from '../../src/engine/graph.ts'
-
-function state (key: string, overrides: Partial<GraphState> = {}): GraphState {
-  return {
-    state_key: key,
-    label: key,
-    prompt_instruction: `Act as in ${key}`,
-    is_initial_state: false,
-    is_terminal_state: false,
-    terminal_outcome: null,
-    follow_up_condition: null,
-    display_order: 0,
-    ...overrides
-  }
-}
+import { graphState as state } from '../helpers/machines.ts'
 
 function transition (id: string, from: string, to: string, decision: DecisionType, delta: number, priority = 0): GraphTransition {
   return {

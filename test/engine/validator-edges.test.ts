@@ -2,49 +2,8 @@
 import t from 'tap'
 import { validateGraph } from '../../src/engine/validator.ts'
 import type { Issue } from '../../src/engine/validator.ts'
-import type { DecisionType, GraphLink, GraphMachine, GraphState, GraphTransition, PersonaGraph } from '../../src/engine/graph.ts'
-
-function state (key: string, overrides: Partial<GraphState> = {}): GraphState {
-  return {
-    state_key: key,
-    label: key,
-    prompt_instruction: `Act as in ${key}`,
-    is_initial_state: false,
-    is_terminal_state: false,
-    terminal_outcome: null,
-    follow_up_condition: null,
-    display_order: 0,
-    ...overrides
-  }
-}
-
-function transition (from: string, to: string, decision: DecisionType = 'pass', delta = 0): GraphTransition {
-  return { from_state_key: from, to_state_key: to, decision_type: decision, condition: `the player moves from ${from} to ${to}`, score_delta: delta, priority: 0 }
-}
-
-/** A scoring machine (pass 3, fail -3) with the given states and transitions; "start" is its initial state. */
-function machine (key: string, states: GraphState[], transitions: GraphTransition[], overrides: Partial<GraphMachine> = {}): GraphMachine {
-  return {
-    machine_key: key,
-    name: key,
-    description: '',
-    creator_objective: 'Win the guard over',
-    creator_win_condition: '',
-    creator_lose_condition: '',
-    chat_system_prompt: 'You are a guard',
-    system_evaluation_prompt: '',
-    system_summarization_prompt: '',
-    scoring_mode: 'scoring',
-    pass_threshold: 3,
-    fail_threshold: -3,
-    is_entry: false,
-    display_order: 0,
-    states,
-    transitions,
-    output_variables: [],
-    ...overrides
-  }
-}
+import type { GraphLink, GraphMachine, GraphState, PersonaGraph } from '../../src/engine/graph.ts'
+import { graphState as state, graphTransition as transition, guardMachine as machine } from '../helpers/machines.ts'
 
 const start = (): GraphState => state('start', { is_initial_state: true })
 const terminal = (key: string): GraphState => state(key, { is_terminal_state: true })

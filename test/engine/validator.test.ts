@@ -2,71 +2,15 @@
 import t from 'tap'
 import { checkReferences, validateGraph } from '../../src/engine/validator.ts'
 import type { Issue } from '../../src/engine/validator.ts'
-import type {
-  DecisionType,
-  GraphLink,
-  GraphMachine,
-  GraphState,
-  GraphTransition,
-  PersonaGraph
-} from '../../src/engine/graph.ts'
-
-function state (key: string, overrides: Partial<GraphState> = {}): GraphState {
-  return {
-    state_key: key,
-    label: key,
-    prompt_instruction: `Act as in ${key}`,
-    is_initial_state: false,
-    is_terminal_state: false,
-    terminal_outcome: null,
-    follow_up_condition: null,
-    display_order: 0,
-    ...overrides
-  }
-}
-
-function transition (from: string, to: string, decision: DecisionType = 'pass', delta = 0, overrides: Partial<GraphTransition> = {}): GraphTransition {
-  return {
-    from_state_key: from,
-    to_state_key: to,
-    decision_type: decision,
-    condition: `the player moves from ${from} to ${to}`,
-    score_delta: delta,
-    priority: 0,
-    ...overrides
-  }
-}
+import type { GraphLink, GraphMachine, PersonaGraph } from '../../src/engine/graph.ts'
+import { graphState as state, graphTransition as transition, guardMachine } from '../helpers/machines.ts'
 
 /** A valid scoring machine: start --pass +2--> talk --pass +2--> done, with a talk redirect of -1. */
 function machine (key: string, overrides: Partial<GraphMachine> = {}): GraphMachine {
-  return {
-    machine_key: key,
-    name: key,
-    description: '',
-    creator_objective: 'Win the guard over',
-    creator_win_condition: '',
-    creator_lose_condition: '',
-    chat_system_prompt: 'You are a guard',
-    system_evaluation_prompt: '',
-    system_summarization_prompt: '',
-    scoring_mode: 'scoring',
-    pass_threshold: 3,
-    fail_threshold: -3,
-    is_entry: false,
-    display_order: 0,
-    states: [
-      state('start', { is_initial_state: true }),
-      state('talk'),
-      state('done', { is_terminal_state: true })
-    ],
-    transitions: [
-      transition('start', 'talk', 'pass', 2),
-      transition('talk', 'done', 'pass', 2),
-      transition('talk', 'talk', 'redirect', -1)
-    ],
-    output_variables: [],
-    ...overrides
-  }
+  return guardMachine(key,
+    [state('start', { is_initial_state: true }), state('talk'), state('done', { is_terminal_state: true })],
+    [transition('start', 'talk', 'pass', 2), transition('talk', 'done', 'pass', 2), transition('talk', 'talk', 'redirect', -1)],
+    overrides)
 }
 
 /** A valid pass_fail machine: ask --pass--> won (ACCEPT by default) | ask --reject--> lost (REJECT). */
