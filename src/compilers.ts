@@ -29,9 +29,9 @@ const validators = new Map<string, Map<string, Compiled>>()
  */
 export function buildValidatorFactory () {
   return (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => {
-    const coercing = validatorPool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: 'array' } } as never) as (route: RouteSchema) => Compiled
-    const strict = validatorPool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as never) as (route: RouteSchema) => Compiled
-    return memo((route: RouteSchema) => (route.httpPart === 'body' ? strict(route) : coercing(route)), JSON.stringify([externalSchemas, options]), validators)
+    // The Ajv pool keys its instances by the shared schemas' JSON too: only ask it on a miss.
+    const pooled = (coerceTypes: 'array' | false) => validatorPool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes } } as never) as (route: RouteSchema) => Compiled
+    return memo((route: RouteSchema) => pooled(route.httpPart === 'body' ? false : 'array')(route), JSON.stringify([externalSchemas, options]), validators)
   }
 }
 
