@@ -7,11 +7,10 @@ import {
 } from '../../src/engine/prompts.ts'
 import type { GraphState } from '../../src/engine/graph.ts'
 import type { ChatMessage } from '../../src/llm/client.ts'
-import { blankMachine } from '../helpers/machines.ts'
+import { blankMachine, graphState } from '../helpers/machines.ts'
 
-const state = (key: string, extra: Partial<GraphState> = {}): GraphState => ({
-  state_key: key, label: '', prompt_instruction: '', is_initial_state: false, is_terminal_state: false, terminal_outcome: null, follow_up_condition: null, display_order: 0, ...extra
-})
+/** A state with no label and no instruction unless given. */
+const state = (key: string, extra: Partial<GraphState> = {}): GraphState => graphState(key, { label: '', prompt_instruction: '', ...extra })
 const bridge = blankMachine({
   name: 'The Toll Bridge',
   description: 'A keeper guards a narrow bridge.',
