@@ -21,7 +21,7 @@ const session = (over: Partial<Session> = {}): Session => ({
   session_id: 's1', message_count: 20, summarized_count: 0, summary: 'So far.', extraction_pending: true, outcome: 'ACCEPT', player_name: 'Ada', player_gender: 'female', ...over
 })
 
-function world (opts: { sessions?: Record<string, Session | null>, pending?: Array<{ session_id: string, machine_id: string, outcome: string | null }>, extract?: (input: any) => unknown, held?: string[], findFails?: boolean }) {
+function world (opts: { sessions?: Record<string, Session | null>, pending?: Array<{ session_id: string, machine_id: string, outcome: string | null }>, extract?: (input: any) => unknown, summarize?: () => unknown, held?: string[], findFails?: boolean, onLock?: (key: string) => void }) {
   const sessions = opts.sessions ?? { s1: session() }
   const calls: { extract: any[], summarize: any[], saved: any[], summaries: any[], locked: string[], released: string[], logs: Array<[string, string, object]> } =
     { extract: [], summarize: [], saved: [], summaries: [], locked: [], released: [], logs: [] }
@@ -41,12 +41,13 @@ function world (opts: { sessions?: Record<string, Session | null>, pending?: Arr
   }
   const steps = {
     async extract (_step: unknown, input: any) { calls.extract.push(input); return opts.extract ? await opts.extract(input) : { variables: { name: 'Ada' }, memory: 'They met.', trace: { model: 'm' } } },
-    async summarize (_step: unknown, input: any) { calls.summarize.push(input); return { summary: 'Shorter.' } }
+    async summarize (_step: unknown, input: any) { calls.summarize.push(input); return opts.summarize ? await opts.summarize() : { summary: 'Shorter.' } }
   }
   const locks: BackgroundLocks = {
     async tryLock (key: string) {
       if (opts.held?.includes(key)) return null
       calls.locked.push(key)
+      opts.onLock?.(key)
       return () => { calls.released.push(key) }
     }
   } as BackgroundLocks
@@ -86,6 +87,7 @@ t.test('an extraction is skipped for an unknown machine, a session without outco
     background.afterInit(ctx, 'player', STEP)
     await background.drain()
     t.same([calls.extract.length, calls.saved.length], [0, 0], name)
+    t.same(calls.logs, [], `${name}: skipped without a warning`)
     t.same(calls.released, calls.locked, `${name}: every lock taken is released`)
   }
 })
@@ -131,6 +133,25 @@ t.test('a summary runs only when more than window messages are unsummarized, und
   held.background.afterCommit(ctx, 's1', STEP)
   await held.background.drain()
   t.equal(held.calls.summarize.length, 0, 'another instance holds the summary lock')
+
+  // Due when first read, but another instance folded the messages before this one got the lock.
+  const sessions = { s1: session({ message_count: 10, summarized_count: 0 }) }
+  const folded = world({ sessions, onLock: (key) => { if (key === 'summary:s1') sessions.s1.summarized_count = 8 } })
+  folded.background.afterCommit(ctx, 's1', STEP)
+  await folded.background.drain()
+  t.same([folded.calls.summarize.length, folded.calls.summaries.length], [0, 0], 'read again under the lock: no longer due, nothing folded twice')
+  t.same(folded.calls.released, folded.calls.locked, 'its lock released')
+  t.same(folded.calls.logs, [])
+})
+
+t.test('a failed summary is logged with its session, its lock released, nothing saved', async (t) => {
+  const failure = new Error('provider down')
+  const { background, calls } = world({ sessions: { s1: session({ message_count: 10, summarized_count: 0 }) }, summarize: () => { throw failure } })
+  background.afterCommit(ctx, 's1', STEP)
+  await background.drain()
+  t.same(calls.summaries, [])
+  t.same(calls.released.filter((k) => k.startsWith('summary:')), ['summary:s1'])
+  t.same(calls.logs, [['warn', 'rolling summary failed; retried on a later turn', { err: failure, sessionId: 's1' }]])
 })
 
 t.test('after close no task starts, even one queued just before; a task that throws before its own guard is logged', async (t) => {
