@@ -122,6 +122,7 @@ t.test('initSession generates the greeting, stores it as the first message, and 
     machine_id: s.machines.door.machine_id
   })
   t.match(first.session_id, UUID)
+  t.same((await s.app.db.select().from(tablesOf(s.app).turns)).map((r) => [r.sessionId, r.tokensIn, r.tokensOut]), [[first.session_id, 120, 7]], 'the greeting\'s tokens are counted for the statistics')
   const greetingRequest = requestsOf('reply')[0]
   t.match(greetingRequest.system, /You are Vex, head of door/, 'identity prompt')
   t.match(greetingRequest.system, /working the door on a busy night/, 'chat system prompt')

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { RapportApp } from '../../src/app.ts'
 import { bearer, register } from '../helpers/build.ts'
 import { chatSetup, llmHeaders } from '../helpers/chat.ts'
+import { example, save } from '../helpers/examples.ts'
 import { parseSse } from '../helpers/sse.ts'
 
 interface Who { token: string, id: string }
@@ -57,6 +58,18 @@ t.test('the owner previews an unpublished persona; other users and guests get 40
   const anonymous = await web(c.app, null, 'POST', `${base}/init-session`, player)
   t.equal(anonymous.statusCode, 401)
   t.same(anonymous.json(), { error: { message: 'Missing Authorization: Bearer <token> header' } })
+})
+
+t.test('previewing a draft whose machine has no initial state answers 400 before any LLM call and starts nothing', async (t) => {
+  const c = await chatSetup(t, { publish: false })
+  const body = example('vex-bouncer')
+  body.machines[0].states.forEach((s: { is_initial_state: boolean }) => { s.is_initial_state = false })
+  t.equal((await save(c.app, c.owner, body, c.persona.id)).statusCode, 200, 'a draft may be saved without one')
+  const res = await web(c.app, c.owner, 'POST', `/chat/${c.persona.id}/init-session`, player)
+  t.equal(res.statusCode, 400)
+  t.same(res.json(), { error: { message: 'Machine "door" has no initial state' } })
+  t.equal(c.fake.requests.length, 0, 'no greeting was asked for')
+  t.equal((await web(c.app, c.owner, 'GET', `/chat/${c.persona.id}/session?user_session_id=web`)).statusCode, 404, 'no session was started')
 })
 
 t.test('guests and other users chat with a published persona in their own sessions', async (t) => {
