@@ -534,7 +534,11 @@ t.test('reset deletes the session and its messages but keeps the progress; histo
   const first = await s.app.chat.initSession({ ...web, headers: HEADERS, playerName: 'W', playerGender: 'male' })
   const asked = await s.app.chat.getHistory({ ...web, includeTrace: true })
   t.notOk('trace' in asked.messages[0], 'a web viewer who does not own the persona never sees traces')
-  t.notOk('trace' in (await snapshot(s)).messages[0] === false, 'the SDK owner does')
+  t.ok('trace' in (await snapshot(s)).messages[0], 'the SDK owner does')
+  const ownerWeb = { ...web, viewer: { kind: 'web' as const, userId: s.owner.id, role: 'user' as const } }
+  await s.app.chat.initSession({ ...ownerWeb, headers: HEADERS, playerName: 'O', playerGender: 'male' })
+  t.ok('trace' in (await s.app.chat.getHistory({ ...ownerWeb, includeTrace: true })).messages[0], 'so does the owner on the web')
+  t.notOk('trace' in (await s.app.chat.getHistory({ ...ownerWeb, includeTrace: false })).messages[0], 'only when asked')
   t.notOk('trace' in (await s.app.chat.getHistory({ ...s.target(), includeTrace: false })).messages[0])
 
   const status = await s.app.chat.getSession(s.target())
