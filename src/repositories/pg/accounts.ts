@@ -13,7 +13,7 @@ const CACHE_LIMIT = 10_000
 /** Users; records read on the authentication path are cached and dropped through the cache bus. */
 export function createPgUsersRepository (db: PgDb, bus: CacheBus): UsersRepository {
   const cache = new Map<string, UserView>()
-  bus.on('user', (id) => cache.delete(id))
+  bus.on('user', (id) => { if (id === '*') cache.clear(); else cache.delete(id) })
   return {
     async create (input: { email: string | null, passwordHash: string | null, displayName: string | null, role: Role }) {
       const row = { id: randomUUID(), ...input, disabled: false, createdAt: new Date().toISOString() }
@@ -61,6 +61,8 @@ export function createPgApiKeysRepository (db: PgDb, bus: CacheBus, isUserActive
   const cache = new Map<string, KeyRecord>()
   const pendingUse = new Map<string, number>()
   bus.on('api-key', (keyId) => {
+    // '*' (after a lost subscription) drops the cached records; this instance's recorded uses are still to be written.
+    if (keyId === '*') return cache.clear()
     pendingUse.delete(keyId)
     for (const [digest, record] of cache) if (record.id === keyId) cache.delete(digest)
   })

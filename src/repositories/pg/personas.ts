@@ -84,7 +84,7 @@ export function createPgPersonasRepository (db: PgDb, bus: CacheBus): PersonasRe
   const sdkListCache = new Map<string, SdkPersonaView[]>()
   const CACHE_LIMIT = 1000
   bus.on('persona', (personaId) => {
-    graphCache.delete(personaId)
+    if (personaId === '*') graphCache.clear(); else graphCache.delete(personaId)
     sdkListCache.clear()
   })
   const changed = (personaId: string) => bus.invalidate(`persona:${personaId}`)
