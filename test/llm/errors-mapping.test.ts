@@ -35,6 +35,8 @@ t.test('scrub redacts every well-known key shape, and only whole keys of at leas
     ['k sk-abcdefg', 'k sk-abcdefg'],
     ['task-abcdefghij', 'task-abcdefghij'],
     ['k sk-ant-api03-Abc_def-ghij!', 'k [redacted]!'],
+    ['k sk-ant-abc', 'k sk-ant-abc'],
+    ['k sk-ant-!!!!!!!!!', 'k sk-ant-!!!!!!!!!'],
     ['k gsk_abcdEFGH1234!', 'k [redacted]!'],
     ['k gsk_abcdefg', 'k gsk_abcdefg'],
     ['k gsk_abcdefgh_ij', 'k [redacted]_ij'],
@@ -45,6 +47,8 @@ t.test('scrub redacts every well-known key shape, and only whole keys of at leas
     ['k AIza1234567890123456789', 'k AIza1234567890123456789'],
     ['authorization: bearer abc.def_ghi~jk+l/m-n== end', 'authorization: [redacted] end'],
     ['Bearer\tabcdefgh', '[redacted]'],
+    ['Bearer \t abcdefghij', '[redacted]'],
+    ['Stryker was here', 'Stryker was here'],
     ['Bearer abcdefg', 'Bearer abcdefg']
   ]
   for (const [text, expected] of cases) t.equal(scrub(text), expected, text)
@@ -122,6 +126,7 @@ t.test('isRetryable: cut-short answers, 5xx and network failures, also inside a 
   t.equal(isRetryable(apiError(200, { cause: reset() })), true, 'a 2xx whose body broke off')
   t.equal(isRetryable(apiError(200)), false)
   t.equal(isRetryable(new TypeError('terminated')), true)
+  t.equal(isRetryable(new LlmError(500, 'already mapped')), false, 'an LlmError is final, whatever its status')
 })
 
 t.test('mapProviderError: the code and message of every provider status', async (t) => {
@@ -140,6 +145,9 @@ t.test('mapProviderError: the code and message of every provider status', async 
   t.same(mapped(apiError(503)), [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: the provider answered 503', undefined])
   t.same(mapped(apiError(200)), [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: the provider sent an invalid response', undefined])
   t.same(mapped(apiError(399)), [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: the provider sent an invalid response', undefined])
+  t.same(mapped(apiError(500, { cause: reset() })), [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: the provider answered 500', undefined], 'an answered status wins over a network cause')
+  t.same(mapped(apiError(400, { message: 'bad', cause: reset() })), [400, 'RAPPORT_LLM_REQUEST_REJECTED', 'The LLM provider rejected the request: bad', undefined])
+  t.same(mapped(apiError(400, { message: 'Stryker was here' })), [400, 'RAPPORT_LLM_REQUEST_REJECTED', 'The LLM provider rejected the request: Stryker was here', undefined], 'no secrets given: nothing but key shapes is redacted')
   t.same(mapped(apiError(200, { cause: new TypeError('terminated') })),
     [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: could not reach the provider or the connection was interrupted', undefined])
 })
@@ -172,6 +180,7 @@ t.test('mapProviderError: failures without a status', async (t) => {
   const unexpected = [500, 'RAPPORT_LLM_PROVIDER_ERROR', 'LLM provider error: unexpected failure']
   t.same(mapped(Object.assign(new Error('x'), { name: 'SomethingElse' })), unexpected)
   t.same(mapped({ name: 42 }), unexpected)
+  t.same(mapped({ name: ['AI_JSONParseError'] }), unexpected, 'only a string name is trusted')
   t.same(mapped(null), unexpected)
   t.same(mapped(undefined), unexpected)
   t.same(mapped('a string'), unexpected)
