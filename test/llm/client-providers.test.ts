@@ -1,5 +1,5 @@
-// Tests of provider routing in the LLM client: each provider's own SDK at its configured base URL, the mock provider, JSON mode per provider.
-import t from 'tap'
+// Tests of provider routing in the LLM client: each provider's own SDK at its configured base URL, the mock provider, JSON mode per provider, Gemini's finish reasons.
+import t, { type Test } from 'tap'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { once } from 'node:events'
@@ -54,7 +54,8 @@ t.test('openrouter and ollama streams ask the provider for usage', async (t) => 
   }
 })
 
-t.test('gemini/… models go to the Gemini API under the configured base URL', async (t) => {
+/** A local server answering in the Gemini API's format, with the given finish reason; it records each request's path and key. */
+async function geminiServer (t: Test, finishReason: string) {
   const seen: { url?: string, key?: string | string[] }[] = []
   const server = createServer((req, res) => {
     seen.push({ url: req.url, key: req.headers['x-goog-api-key'] })
@@ -62,7 +63,7 @@ t.test('gemini/… models go to the Gemini API under the configured base URL', a
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({
-        candidates: [{ content: { role: 'model', parts: [{ text: 'hello from gemini' }] }, finishReason: 'STOP', index: 0 }],
+        candidates: [{ content: { role: 'model', parts: [{ text: 'hello from gemini' }] }, finishReason, index: 0 }],
         usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 3, totalTokenCount: 8 }
       }))
     })
@@ -71,10 +72,33 @@ t.test('gemini/… models go to the Gemini API under the configured base URL', a
   await once(server, 'listening')
   t.teardown(() => { server.close() })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const llm = createLlmClient({ baseUrls: { gemini: `${url}/v1beta/` }, timeoutMs: 5000 })
-  const result = await llm.generateText({ model: 'gemini/gemini-2.5-flash', apiKey: 'AIza-test-key' }, PROMPT)
+  return { llm: createLlmClient({ baseUrls: { gemini: `${url}/v1beta/` }, timeoutMs: 5000 }), seen }
+}
+const GEMINI = { model: 'gemini/gemini-2.5-flash', apiKey: 'AIza-test-key' }
+
+t.test('gemini/… models go to the Gemini API under the configured base URL', async (t) => {
+  const { llm, seen } = await geminiServer(t, 'STOP')
+  const result = await llm.generateText(GEMINI, PROMPT)
   t.same([result.text, result.usage], ['hello from gemini', { inputTokens: 5, outputTokens: 3 }])
   t.same(seen, [{ url: '/v1beta/models/gemini-2.5-flash:generateContent', key: 'AIza-test-key' }])
+})
+
+t.test('a finish reason of "error" is a provider failure, not retried', async (t) => {
+  const { llm, seen } = await geminiServer(t, 'MALFORMED_FUNCTION_CALL')
+  await t.rejects(llm.generateText(GEMINI, PROMPT), { name: 'LlmError', statusCode: 500, code: 'RAPPORT_LLM_PROVIDER_ERROR', message: 'LLM provider error: the provider reported an error in its answer' })
+  t.equal(seen.length, 1)
+})
+
+t.test('an empty finish reason is no finish marker: retried once, then cut short', async (t) => {
+  const { llm, seen } = await geminiServer(t, '')
+  await t.rejects(llm.generateText(GEMINI, PROMPT), { name: 'LlmError', statusCode: 500, message: 'LLM provider error: the answer was cut short (no finish marker)' })
+  t.equal(seen.length, 2)
+})
+
+t.test('an unknown finish reason is named, scrubbed of the key and cut at 60 characters', async (t) => {
+  const { llm } = await geminiServer(t, `ODD_${GEMINI.apiKey}_${'X'.repeat(80)}`)
+  const err = await llm.generateText(GEMINI, PROMPT).catch((e: unknown) => e) as Error
+  t.equal(err.message, `LLM provider error: the answer ended with an unexpected finish reason (${`ODD_[redacted]_${'X'.repeat(80)}`.slice(0, 60)}…)`)
 })
 
 const Answer = Type.Object({ ok: Type.Boolean() })
