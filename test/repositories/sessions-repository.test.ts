@@ -136,3 +136,77 @@ t.test('migrate moves sessions and merges progress; on a clash the more recently
   t.equal((await repo.find({ ...user, userSessionId: 'p3' }))?.session_id, mine.session_id)
   t.equal(await repo.findById(stale.session_id), null)
 })
+
+t.test('commitTurn: a turn that completes nothing leaves extraction alone and writes no progress; unlocks are kept once each', async (t) => {
+  const { db, playerProgress, repo, key } = await setup(t)
+  const s = await start(repo, key)
+  const after = await repo.commitTurn(turn(s.session_id, key, 1))
+  t.equal(after.extraction_pending, false, 'no completion, nothing to extract')
+  t.equal((await db.select({ n: count() }).from(playerProgress))[0]?.n, 0, 'no progress row for a turn without unlocks or completion')
+  const unlock = (expected: number, keys: string[]) => turn(s.session_id, key, expected, { progress: { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId, unlock: keys, completed: null } })
+  await repo.commitTurn(unlock(3, ['vip']))
+  const third = await repo.commitTurn(unlock(5, ['vip', 'cellar']))
+  t.equal(third.extraction_pending, false)
+  t.same(await repo.progress(key.scope, key.personaId, key.userSessionId), { unlocked_machine_keys: ['vip', 'cellar'], completed: {}, variables: {}, memory_summary: '' })
+})
+
+t.test('delete answers whether there was a session', async (t) => {
+  const { repo, key } = await setup(t)
+  const s = await start(repo, key)
+  t.equal(await repo.delete(s.session_id), true)
+  t.equal(await repo.delete(s.session_id), false)
+})
+
+t.test('saveExtraction with a step applies when the last assistant message has no trace, and leaves it without one', async (t) => {
+  const { repo, key } = await setup(t)
+  const s = await start(repo, key)
+  await repo.commitTurn(turn(s.session_id, key, 1, {
+    assistantMessage: message('assistant', 'a1'),
+    state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
+    progress: { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId, unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
+  }))
+  const player = { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId }
+  t.equal(await repo.saveExtraction(s.session_id, player, { variables: { a: '1' }, mergeMemory: () => 'm', traceStep: { model: 'x', tokens_in: 1, tokens_out: 1, latency_ms: 1 } }), true)
+  t.equal((await repo.messagesAfter(s.session_id)).at(-1)?.trace, null)
+  t.same((await repo.progress(key.scope, key.personaId, key.userSessionId)).variables, { a: '1' })
+})
+
+t.test('migrate: on equal activity the target scope\'s session is kept; variables and memories of both progress rows are merged', async (t) => {
+  const { db, sessions, repo, key } = await setup(t)
+  const guest = { ...key, scope: 'user:guest' }
+  const user = { ...key, scope: 'user:me' }
+  const mine = await start(repo, user)
+  const theirs = await start(repo, guest)
+  const when = '2001-01-01T00:00:00.000Z'
+  await db.update(sessions).set({ lastMessageAt: when }).where(eq(sessions.id, mine.session_id))
+  await db.update(sessions).set({ lastMessageAt: when }).where(eq(sessions.id, theirs.session_id))
+  const done = (scope: string, id: string, variables: Record<string, string>, memory: string) =>
+    repo.saveExtraction(id, { scope, personaId: key.personaId, userSessionId: key.userSessionId }, { variables, mergeMemory: () => memory, traceStep: null })
+  // Both sessions complete (so extraction is pending), then their extraction stores variables and a memory.
+  for (const [k, s] of [[user, mine], [guest, theirs]] as const) {
+    await repo.commitTurn(turn(s.session_id, k, 1, {
+      state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
+      progress: { scope: k.scope, personaId: key.personaId, userSessionId: key.userSessionId, unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
+    }))
+  }
+  await db.update(sessions).set({ lastMessageAt: when })
+  await done(user.scope, mine.session_id, { a: 'mine', b: 'mine' }, 'Target memory.')
+  await done(guest.scope, theirs.session_id, { b: 'guest', c: 'guest' }, 'Guest memory.')
+  t.same(await repo.migrate(guest.scope, user.scope), { sessions_moved: 0, progress_moved: 1 })
+  t.equal((await repo.find(user))?.session_id, mine.session_id, 'a tie keeps the target\'s session')
+  t.equal(await repo.findById(theirs.session_id), null)
+  t.same(await repo.progress(user.scope, key.personaId, key.userSessionId), {
+    unlocked_machine_keys: [], completed: { door: 'ACCEPT' }, variables: { a: 'mine', b: 'guest', c: 'guest' }, memory_summary: 'Target memory.\n\nGuest memory.'
+  })
+
+  // An empty memory on either side adds no blank paragraphs.
+  const other = { ...guest, userSessionId: 'p9' }
+  const s = await start(repo, other)
+  await repo.commitTurn(turn(s.session_id, other, 1, {
+    state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
+    progress: { scope: other.scope, personaId: key.personaId, userSessionId: 'p9', unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
+  }))
+  await repo.saveExtraction(s.session_id, { scope: other.scope, personaId: key.personaId, userSessionId: 'p9' }, { variables: {}, mergeMemory: () => 'Only memory.', traceStep: null })
+  t.same(await repo.migrate(guest.scope, user.scope), { sessions_moved: 1, progress_moved: 1 })
+  t.equal((await repo.progress(user.scope, key.personaId, 'p9')).memory_summary, 'Only memory.')
+})
