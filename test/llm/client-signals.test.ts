@@ -75,3 +75,19 @@ t.test('validateKey makes one tiny request: "Reply with the single word OK." to 
   const req = fake.requests[0]
   t.same([req.system, req.messages, req.body.max_tokens], ['Reply with the single word OK.', [{ role: 'user', content: 'ping' }], 16])
 })
+
+t.test('each text delta re-arms the timeout: a long stream with short gaps completes', async (t) => {
+  const llm = createLlmClient({ baseUrls, timeoutMs: 400 })
+  // Six chunks 150 ms apart: about 900 ms in all, more than twice the timeout.
+  fake.setDefault({ chunks: ['a ', 'b ', 'c ', 'd ', 'e ', 'f'], chunkDelayMs: 150 })
+  const final = await llm.streamText(step, prompt).final
+  t.equal(final.text, 'a b c d e f')
+  t.notOk('cutAtLimit' in final, 'only an answer cut at the limit is marked')
+  t.equal(fake.requests.length, 1)
+})
+
+t.test('an already aborted signal makes no whole-answer request either', async (t) => {
+  const llm = createLlmClient({ baseUrls, timeoutMs: 5000 })
+  await t.rejects(llm.generateText(step, { ...prompt, signal: AbortSignal.abort() }), { name: 'LlmError', code: 'RAPPORT_LLM_ABORTED' })
+  t.equal(fake.requests.length, 0)
+})
