@@ -238,7 +238,8 @@ function extractJson (text: string): string {
   const trimmed = text.trim()
   const fence = /```(?:json)?\s*([\s\S]*?)\s*```/i.exec(trimmed)
   if (fence) return fence[1]
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return trimmed
+  // An object is cut from its first { to its last }, so prose after it is dropped like prose before it.
+  if (trimmed.startsWith('[')) return trimmed
   const first = trimmed.indexOf('{')
   const last = trimmed.lastIndexOf('}')
   return first !== -1 && last > first ? trimmed.slice(first, last + 1) : trimmed

@@ -11,8 +11,10 @@ t.test('parseJsonOutput finds the JSON in fences of any case, in surrounding pro
   t.same(parseJsonOutput(Answer, '```JSON\n{"ok": true}\n```'), { value: { ok: true }, errors: [] })
   t.same(parseJsonOutput(Answer, 'Here:\n```\n{"ok": false}\n```\nbye'), { value: { ok: false }, errors: [] })
   t.same(parseJsonOutput(Answer, 'I decided {"ok": true} as asked.'), { value: { ok: true }, errors: [] })
+  t.same(parseJsonOutput(Answer, '{"ok": true}\nHope that helps.'), { value: { ok: true }, errors: [] }, 'prose after the object too')
   t.same(parseJsonOutput(Answer, '  \n{"ok": true}\n  '), { value: { ok: true }, errors: [] })
   t.same(parseJsonOutput(Type.Array(Type.Number()), ' [1, 2] '), { value: [1, 2], errors: [] })
+  t.same(parseJsonOutput(Type.Array(Answer), '[{"ok": true}, {"ok": false}]'), { value: [{ ok: true }, { ok: false }], errors: [] }, 'an array of objects is kept whole')
   t.same(parseJsonOutput(Answer, '{"ok": true} and {"ok": false}').value, null, 'from the first { to the last }: not one object')
 })
 
