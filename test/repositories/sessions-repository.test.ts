@@ -210,3 +210,16 @@ t.test('migrate: on equal activity the target scope\'s session is kept; variable
   t.same(await repo.migrate(guest.scope, user.scope), { sessions_moved: 1, progress_moved: 1 })
   t.equal((await repo.progress(user.scope, key.personaId, 'p9')).memory_summary, 'Only memory.')
 })
+
+t.test('saveExtraction without a step leaves the last trace as it was', async (t) => {
+  const { repo, key } = await setup(t)
+  const s = await start(repo, key)
+  await repo.commitTurn(turn(s.session_id, key, 1, {
+    state: { current_state: 'inside', score: 4, redirect_count: 0, outcome: 'ACCEPT' },
+    progress: { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId, unlock: [], completed: { machineKey: 'door', outcome: 'ACCEPT' } }
+  }))
+  const before = (await repo.messagesAfter(s.session_id)).at(-1)?.trace
+  t.equal(await repo.saveExtraction(s.session_id, { scope: key.scope, personaId: key.personaId, userSessionId: key.userSessionId }, { variables: {}, mergeMemory: () => '', traceStep: null }), true)
+  t.strictSame((await repo.messagesAfter(s.session_id)).at(-1)?.trace, before)
+  t.notOk('extract' in (before?.steps ?? {}))
+})
