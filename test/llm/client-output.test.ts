@@ -16,6 +16,14 @@ t.test('parseJsonOutput finds the JSON in fences of any case, in surrounding pro
   t.same(parseJsonOutput(Type.Array(Type.Number()), ' [1, 2] '), { value: [1, 2], errors: [] })
   t.same(parseJsonOutput(Type.Array(Answer), '[{"ok": true}, {"ok": false}]'), { value: [{ ok: true }, { ok: false }], errors: [] }, 'an array of objects is kept whole')
   t.same(parseJsonOutput(Answer, '{"ok": true} and {"ok": false}').value, null, 'from the first { to the last }: not one object')
+  t.same(parseJsonOutput(Answer, 'x{"ok": true}'), { value: { ok: true }, errors: [] })
+})
+
+t.test('parseJsonOutput takes a fence\'s content whatever surrounds it and however tightly it is fenced', async (t) => {
+  t.same(parseJsonOutput(Answer, 'Use {x} as a placeholder:\n```\n{"ok": true}\n```'), { value: { ok: true }, errors: [] })
+  t.same(parseJsonOutput(Answer, 'Use {x}:\n```json\n{"ok": true}```'), { value: { ok: true }, errors: [] })
+  t.same(parseJsonOutput(Answer, '```json{"ok":true}```'), { value: { ok: true }, errors: [] })
+  t.same(parseJsonOutput(Answer, '```json\n{"ok":true}```'), { value: { ok: true }, errors: [] })
 })
 
 t.test('parseJsonOutput says why it found nothing usable', async (t) => {
@@ -23,6 +31,7 @@ t.test('parseJsonOutput says why it found nothing usable', async (t) => {
   t.same(parseJsonOutput(Answer, '  \n '), { value: null, errors: ['The output is empty'] })
   t.same(parseJsonOutput(Answer, '```json\n```'), { value: null, errors: ['The output is empty'] })
   t.same(parseJsonOutput(Answer, 'closing } before opening {'), { value: null, errors: [`The output is not valid JSON: ${jsonError('closing } before opening {')}`] })
+  t.same(parseJsonOutput(Answer, 'only a } here'), { value: null, errors: [`The output is not valid JSON: ${jsonError('only a } here')}`] })
   t.same(parseJsonOutput(Answer, '{"ok": tru'), { value: null, errors: [`The output is not valid JSON: ${jsonError('{"ok": tru')}`] })
   t.same(parseJsonOutput(Answer, '"just a string"'), { value: null, errors: ['/: Expected object'] })
   t.same(parseJsonOutput(Answer, '{"ok": "yes"}'), { value: null, errors: ['/ok: Expected boolean'] })

@@ -32,7 +32,7 @@ const OPENAI_STYLE: [ProviderId, string][] = [
 
 for (const [provider, agent] of OPENAI_STYLE) {
   t.test(`${provider}/… models are called through their own SDK at the configured base URL (trailing slashes dropped)`, async (t) => {
-    const llm = createLlmClient({ baseUrls: { [provider]: `${fake.url}/openai/v1//` }, timeoutMs: 5000 })
+    const llm = createLlmClient({ baseUrls: { [provider]: `${fake.url}/openai/v1///` }, timeoutMs: 5000 })
     fake.enqueue({ text: `hello from ${provider}`, usage: { prompt_tokens: 3, completion_tokens: 4 } })
     const result = await llm.generateText({ model: `${provider}/m1`, apiKey: KEY }, PROMPT)
     t.same([result.text, result.usage, result.model], [`hello from ${provider}`, { inputTokens: 3, outputTokens: 4 }, `${provider}/m1`])
