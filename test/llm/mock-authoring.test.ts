@@ -97,3 +97,11 @@ t.test('mockPolish tidies whitespace, capitalizes, closes the sentence and drops
   t.equal(mockPolish('   '), 'Nothing to polish.')
   t.equal(mockPolish('""'), 'Nothing to polish.')
 })
+
+t.test('only trailing punctuation and whole-text quotes are dropped', async (t) => {
+  t.equal(mockPolish('version 1.2 works'), 'Version 1.2 works.', 'a full stop inside does not close the sentence')
+  t.equal(mockPolish('say "hi"'), 'Say "hi".')
+  t.equal(mockPolish('"hi" she said'), '"hi" she said.')
+  t.equal(mockIdentity('a loud! dwarf smith').description, 'A character imagined from the concept: a loud! dwarf smith.')
+  t.equal(mockScenario('sing?! loudly!!').creator_objective, 'The player\'s aim: sing?! loudly.')
+})
