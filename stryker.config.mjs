@@ -1,4 +1,5 @@
 // StrykerJS mutation testing (`npm run mutate`): tap test files run one node process each through tsx, per-test (per-file) coverage.
+import { createHash } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 
 // MUTATE=engine,plugins (folders under src/, comma-separated; default all four) runs a subset with its own reports;
@@ -29,7 +30,10 @@ const testFiles = readdirSync('test', { recursive: true })
 process.env.TAP_TIMEOUT ??= '180'
 // A test file stops at its first failing assertion: one is enough to kill a mutant, and the rest of a slow service file is skipped.
 process.env.TAP_BAIL ??= '1'
-const name = targets.length === FOLDERS.length && FOLDERS.every((f) => targets.includes(f)) ? 'all' : targets.map((f) => f.replace(/\.ts$/, '').replace(/\//g, '-')).join('+')
+const joined = targets.map((f) => f.replace(/\.ts$/, '').replace(/\//g, '-')).join('+')
+// A long file list would make a report name past the file system's limit (ENAMETOOLONG loses the report): cut it, keep a hash.
+const short = joined.length <= 120 ? joined : `${joined.slice(0, 100)}+${createHash('sha256').update(joined).digest('hex').slice(0, 8)}`
+const name = targets.length === FOLDERS.length && FOLDERS.every((f) => targets.includes(f)) ? 'all' : short
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
