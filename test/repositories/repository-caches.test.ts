@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { openDatabase, type Db } from '../../src/db.ts'
 import { createCacheBus } from '../../src/cache-bus.ts'
+import { hashApiKey } from '../../src/security.ts'
 import { createSqliteRepositories } from '../../src/plugins/repositories.ts'
 import { openPostgres } from '../../src/db-pg.ts'
 import { createPostgresRepositories } from '../../src/repositories/pg/index.ts'
@@ -118,6 +119,23 @@ t.test('the user cache holds 10000 users and is emptied when a new one would exc
   t.equal((await repos.users.findById(first))?.role, 'user', 'still cached among 10000')
   await repos.users.findById(others[9_999])
   t.equal((await repos.users.findById(first))?.role, 'admin', 'the 10001st user emptied the cache')
+})
+
+t.test('the API-key cache holds 10000 keys and is emptied when a new one would exceed that', async (t) => {
+  const { db, tables, repos } = await open(t)
+  const [owner] = await insertUsers(db, tables, 1)
+  const keys = Array.from({ length: 10_001 }, (_, i) => `rk_cache_${i}_${randomUUID()}`)
+  const rows = keys.map((key, i) => ({ id: randomUUID(), userId: owner, name: `k${i}`, keyHash: hashApiKey(key), keyPrefix: 'rk_cache', lastFour: key.slice(-4), createdAt: at(i) }))
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(tables.apiKeys).values(rows.slice(i, i + 1000))
+  const [first, ...others] = keys
+  await repos.apiKeys.authenticate(first)
+  await db.update(tables.apiKeys).set({ revokedAt: at(0) }).where(eq(tables.apiKeys.id, rows[0].id))
+  const rest = others.slice(0, 9_999)
+  // Ten at a time (the PostgreSQL pool's size): there each read is a round trip.
+  for (let i = 0; i < rest.length; i += 10) await Promise.all(rest.slice(i, i + 10).map((key) => repos.apiKeys.authenticate(key)))
+  t.same(await repos.apiKeys.authenticate(first), { keyId: rows[0].id, userId: owner }, 'still cached among 10000')
+  await repos.apiKeys.authenticate(others[9_999])
+  t.equal(await repos.apiKeys.authenticate(first), 'revoked', 'the 10001st key emptied the cache')
 })
 
 t.test('an API key\'s cached record is served until that key or everything is invalidated', async (t) => {
